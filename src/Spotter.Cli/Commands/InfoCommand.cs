@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Spotter.Runtime;
+
+namespace Spotter.Cli.Commands;
+
+/// <summary>`spotter info`: versions, device, threads, available backbones.</summary>
+public static class InfoCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("info", "Show versions, compute device, CPU threads and available backbones.");
+        command.SetAction(_ => SpotterCli.Guard(error, () => Print(output)));
+        return command;
+    }
+
+    private static int Print(TextWriter output)
+    {
+        TorchRuntime.EnsureLoaded(wantCuda: true);
+        var rows = new List<(string, string)>
+        {
+            ("Spotter", typeof(TorchRuntime).Assembly.GetName().Version?.ToString(3) ?? "unknown"),
+            ("TorchSharp", TorchRuntime.TorchSharpVersion),
+            ("libtorch", TorchRuntime.LibTorchVersion),
+            (".NET", Environment.Version.ToString()),
+            ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
+            ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
+        };
+        var width = rows.Max(r => r.Item1.Length);
+        foreach (var (name, value) in rows)
+            output.WriteLine($"{name.PadRight(width)}  {value}");
+        return SpotterCli.Success;
+    }
+}

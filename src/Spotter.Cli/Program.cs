@@ -1,0 +1,3 @@
+using Spotter.Cli;
+
+return SpotterCli.Run(args);

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Spotter.Cli.Commands;
+
+namespace Spotter.Cli;
+
+/// <summary>
+/// The `spotter` command line: builds the command tree and maps outcomes to exit codes
+/// (0 success, 1 user error with one clear line, 2 a bug in Spotter).
+/// </summary>
+public static class SpotterCli
+{
+    public const int Success = 0;
+    public const int UserError = 1;
+    public const int InternalError = 2;
+
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var root = BuildRoot(output, error);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            // One line naming the most specific problem; the help is one flag away.
+            var first = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            error.WriteLine($"spotter: {first.Message} (see 'spotter --help')");
+            return UserError;
+        }
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        return parsed.Invoke(config);
+    }
+
+    public static Command BuildRoot(TextWriter output, TextWriter error)
+    {
+        // A plain command named "spotter" (RootCommand would name itself after the assembly).
+        var root = new Command("spotter", "Spotter: train and run object detectors in .NET.");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        root.SetAction(_ => { error.WriteLine("Usage: spotter COMMAND [options]; 'spotter --help' lists the commands."); return UserError; });
+        root.Subcommands.Add(InfoCommand.Create(output, error));
+        return root;
+    }
+
+    /// <summary>Runs a command body, turning exceptions into the exit-code contract.</summary>
+    public static int Guard(TextWriter error, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (SpotterException e)
+        {
+            error.WriteLine($"spotter: {e.Message}");
+            return UserError;
+        }
+        catch (Exception e)
+        {
+            error.WriteLine($"spotter: internal error, please report it: {e}");
+            return InternalError;
+        }
+    }
+}
