@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spotter.Models.Backbones;
 using Spotter.Runtime;
 
 namespace Spotter.Cli.Commands;
@@ -28,6 +29,10 @@ public static class InfoCommand
         var width = rows.Max(r => r.Item1.Length);
         foreach (var (name, value) in rows)
             output.WriteLine($"{name.PadRight(width)}  {value}");
+        output.WriteLine();
+        output.WriteLine("Backbones (--backbone):");
+        foreach (var entry in BackboneCatalog.Available())
+            output.WriteLine($"  {entry.Name,-44} {entry.Weights}");
         return SpotterCli.Success;
     }
 }

@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Spotter.Models.Backbones;
+
+/// <summary>
+/// A ResNet block, basic (two 3x3 convs) or bottleneck (1x1, 3x3, 1x1 with 4x expansion), with a
+/// projection shortcut (1x1 conv + BN) when the shape changes. Field names are the state-dict
+/// keys torchvision uses, so its weight files load as they are.
+/// </summary>
+public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly List<(Conv2d Conv, BatchNorm2d Norm)> _path = [];
+    private readonly Sequential? _shortcut;
+
+    public ResidualBlock(int inChannels, int width, int stride, bool bottleneck) : base(nameof(ResidualBlock))
+    {
+        var outChannels = width * (bottleneck ? 4 : 1);
+        if (bottleneck)
+        {
+            Add(1, nn.Conv2d(inChannels, width, 1, bias: false), nn.BatchNorm2d(width));
+            Add(2, nn.Conv2d(width, width, 3, stride: stride, padding: 1, bias: false), nn.BatchNorm2d(width));
+            Add(3, nn.Conv2d(width, outChannels, 1, bias: false), nn.BatchNorm2d(outChannels));
+        }
+        else
+        {
+            Add(1, nn.Conv2d(inChannels, width, 3, stride: stride, padding: 1, bias: false), nn.BatchNorm2d(width));
+            Add(2, nn.Conv2d(width, width, 3, padding: 1, bias: false), nn.BatchNorm2d(width));
+        }
+        if (stride != 1 || inChannels != outChannels)
+        {
+            _shortcut = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
+            register_module("downsample", _shortcut);
+        }
+    }
+
+    /// <summary>The block's conv/BN pairs in order: the shortcut's first when present, then the path.</summary>
+    public IEnumerable<(Conv2d Conv, BatchNorm2d Norm)> ConvNormPairs(bool shortcutFirst)
+    {
+        if (shortcutFirst && _shortcut is not null) yield return ShortcutPair();
+        foreach (var pair in _path) yield return pair;
+        if (!shortcutFirst && _shortcut is not null) yield return ShortcutPair();
+    }
+
+    private (Conv2d, BatchNorm2d) ShortcutPair() => ((Conv2d)_shortcut!.children().First(), (BatchNorm2d)_shortcut.children().Last());
+
+    private void Add(int index, Conv2d conv, BatchNorm2d norm)
+    {
+        _path.Add((conv, norm));
+        register_module($"conv{index}", conv);
+        register_module($"bn{index}", norm);
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = input;
+        for (var i = 0; i < _path.Count; i++)
+        {
+            x = _path[i].Norm.forward(_path[i].Conv.forward(x));
+            if (i < _path.Count - 1) x = nn.functional.relu(x);
+        }
+        var identity = _shortcut is null ? input : _shortcut.forward(input);
+        return nn.functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
+    }
+}
