@@ -39,6 +39,7 @@ public static class SpotterCli
         root.Options.Add(new VersionOption());
         root.SetAction(_ => { error.WriteLine("Usage: spotter COMMAND [options]; 'spotter --help' lists the commands."); return UserError; });
         root.Subcommands.Add(InfoCommand.Create(output, error));
+        root.Subcommands.Add(DataCommand.Create(output, error));
         return root;
     }
 

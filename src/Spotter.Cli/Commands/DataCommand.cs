@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Spotter.Data;
+using Spotter.Data.Formats;
+
+namespace Spotter.Cli.Commands;
+
+/// <summary>`spotter data check|show|convert`: look at, validate and convert datasets.</summary>
+public static class DataCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("data", "Check, draw and convert datasets (VOC folder, COCO .json, YOLO data.yaml, or 'synthetic').");
+        command.Subcommands.Add(Check(output, error));
+        command.Subcommands.Add(DataShowCommand.Create(output, error));
+        command.Subcommands.Add(Convert(output, error));
+        return command;
+    }
+
+    public static Argument<string> DatasetArgument() =>
+        new("DATASET") { Description = "A VOC folder, a COCO instances .json, a YOLO data.yaml, or 'synthetic[:COUNT]' (prefix voc:, coco: or yolo: to force the format)" };
+
+    public static Option<string?> ImagesOption() =>
+        new("--images") { Description = "COCO only: the folder holding the images (default: next to the .json, or images/ beside it)" };
+
+    private static Command Check(TextWriter output, TextWriter error)
+    {
+        var dataset = DatasetArgument();
+        var images = ImagesOption();
+        var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and every problem with its file.") { dataset, images };
+        command.SetAction(parse => SpotterCli.Guard(error, () =>
+        {
+            var report = DataCheck.Run(DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images)));
+            DataCheckPrinter.Print(report, output);
+            if (report.IsUsable) return SpotterCli.Success;
+            error.WriteLine($"spotter: {report.Dataset.Source}: the dataset is not usable (see the problems above)");
+            return SpotterCli.UserError;
+        }));
+        return command;
+    }
+
+    private static Command Convert(TextWriter output, TextWriter error)
+    {
+        var dataset = DatasetArgument();
+        var images = ImagesOption();
+        var to = new Option<string>("--to") { Description = "Output format", Required = true };
+        to.AcceptOnlyFromAmong(DatasetWriter.Formats);
+        var outFolder = new Option<string>("--out") { Description = "A new or empty folder for the converted dataset", Required = true };
+        var command = new Command("convert", "Write a dataset in another format (images are copied).") { dataset, images, to, outFolder };
+        command.SetAction(parse => SpotterCli.Guard(error, () =>
+        {
+            var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
+            var written = DatasetWriter.Write(data, parse.GetValue(to)!, parse.GetValue(outFolder)!);
+            var objects = data.Images.Sum(i => i.Objects.Count);
+            output.WriteLine($"Wrote {data.Images.Count} images, {objects} objects, {data.Classes.Count} classes as {parse.GetValue(to)}: {written}");
+            if (data.Problems.Count > 0)
+                output.WriteLine($"{data.Problems.Count} problem(s) found while reading were left out; 'spotter data check' lists them.");
+            return SpotterCli.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Spotter.Data;
+
+/// <summary>
+/// Picks a split's images: the dataset's own split when it defines one, otherwise a seeded random
+/// 80/20 split of all images into train and val (test and val are the same 20% then).
+/// </summary>
+public static class DatasetSplits
+{
+    public const double RandomValidationFraction = 0.2;
+
+    public static IReadOnlyList<ImageRecord> Select(Dataset dataset, string split, int seed = 42)
+    {
+        if (dataset.Splits.ContainsKey(split)) return dataset.Split(split);
+        if (split == "all") return dataset.Images;
+        if (split == "trainval" && dataset.Splits.ContainsKey("train") && dataset.Splits.ContainsKey("val"))
+            return dataset.Split("train").Concat(dataset.Split("val")).ToList();
+        if (split is not ("train" or "val" or "test"))
+            throw new SpotterException($"unknown split '{split}'; choose train, val, test, trainval or all");
+        if (dataset.Splits.Count > 0 && split == "val" && dataset.Splits.ContainsKey("test"))
+            return dataset.Split("test");
+        var shuffled = dataset.Images.OrderBy(i => i.Id, StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(shuffled);
+        var validationCount = (int)Math.Round(shuffled.Length * RandomValidationFraction);
+        return split == "train" ? shuffled[validationCount..] : shuffled[..validationCount];
+    }
+}

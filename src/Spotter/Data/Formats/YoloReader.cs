@@ -1,0 +1,154 @@
+using System.Globalization;
+using Spotter.Boxes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Spotter.Data.Formats;
+
+/// <summary>
+/// Reads a YOLO dataset from its data.yaml: `names` (a list, or a map from index to name),
+/// `path` (root, relative to the yaml), and `train`/`val`/`test` (folders of images or .txt
+/// lists, relative to the root). Labels live where the image path has /images/ replaced by
+/// /labels/, one `class cx cy w h` line per object, normalised to 0..1; polygon lines
+/// (segmentation labels) become their bounding box.
+/// </summary>
+public static class YoloReader
+{
+    private static readonly string[] SplitNames = ["train", "val", "test"];
+    private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff" };
+
+    public static Dataset Read(string yamlPath)
+    {
+        if (!File.Exists(yamlPath)) throw new SpotterException($"{yamlPath}: file not found");
+        var config = ParseYaml(yamlPath);
+        var names = ReadNames(config, yamlPath);
+        var yamlFolder = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
+        var root = config.Children.TryGetValue(new YamlScalarNode("path"), out var p) && p is YamlScalarNode { Value: { Length: > 0 } rootValue }
+            ? Path.GetFullPath(Path.Combine(yamlFolder, rootValue)) : yamlFolder;
+
+        var builder = new DatasetBuilder(yamlPath, "yolo", names);
+        foreach (var split in SplitNames)
+        {
+            if (!config.Children.TryGetValue(new YamlScalarNode(split), out var node)) continue;
+            var entries = node is YamlSequenceNode seq ? seq.Children.OfType<YamlScalarNode>().Select(s => s.Value!) : [((YamlScalarNode)node).Value!];
+            var images = entries.Where(e => !string.IsNullOrWhiteSpace(e)).SelectMany(e => ListImages(Path.Combine(root, e), yamlPath, builder)).ToList();
+            var ids = new List<string>();
+            foreach (var image in images)
+            {
+                var id = Path.ChangeExtension(Path.GetRelativePath(root, image), null).Replace('\\', '/');
+                if (!builder.HasImage(id)) ReadImage(image, id, builder);
+                if (builder.HasImage(id)) ids.Add(id);
+            }
+            builder.AddSplit(split, ids);
+        }
+        return builder.Build();
+    }
+
+    private static YamlMappingNode ParseYaml(string path)
+    {
+        try
+        {
+            var stream = new YamlStream();
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+            return stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
+                   ?? throw new SpotterException($"{path}: expected a mapping with 'names' and 'train'");
+        }
+        catch (YamlException e)
+        {
+            throw new SpotterException($"{path}:{e.Start.Line}: malformed YAML ({e.Message})");
+        }
+    }
+
+    private static List<string> ReadNames(YamlMappingNode config, string path)
+    {
+        if (!config.Children.TryGetValue(new YamlScalarNode("names"), out var names))
+            throw new SpotterException($"{path}: no 'names' (the class names)");
+        return names switch
+        {
+            YamlSequenceNode list => list.Children.Select(n => ((YamlScalarNode)n).Value ?? "").ToList(),
+            YamlMappingNode map => map.Children.OrderBy(kv => int.Parse(((YamlScalarNode)kv.Key).Value!, CultureInfo.InvariantCulture))
+                .Select(kv => ((YamlScalarNode)kv.Value).Value ?? "").ToList(),
+            _ => throw new SpotterException($"{path}:{names.Start.Line}: 'names' must be a list or a map"),
+        };
+    }
+
+    private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder)
+    {
+        if (Directory.Exists(entry))
+            return Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal);
+        if (File.Exists(entry) && entry.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+        {
+            var folder = Path.GetDirectoryName(entry)!;
+            return File.ReadLines(entry).Select(l => l.Trim()).Where(l => l.Length > 0).Select(l => Path.GetFullPath(Path.Combine(folder, l)));
+        }
+        builder.Warn(yamlPath, $"split source {entry} not found");
+        return [];
+    }
+
+    /// <summary>…/images/…/x.jpg -> …/labels/…/x.txt (the last /images/ segment), else x.txt beside the image.</summary>
+    public static string LabelPathFor(string imagePath)
+    {
+        var normalized = imagePath.Replace('\\', '/');
+        var at = normalized.LastIndexOf("/images/", StringComparison.Ordinal);
+        var labels = at < 0 ? normalized : normalized[..at] + "/labels/" + normalized[(at + "/images/".Length)..];
+        return Path.ChangeExtension(labels, ".txt");
+    }
+
+    private static void ReadImage(string image, string id, DatasetBuilder builder)
+    {
+        var size = builder.ResolveSize(image, 0, 0, image, quiet: true);
+        if (size is null) return;
+        var labelPath = LabelPathFor(image);
+        var objects = new List<DatasetBuilder.RawObject>();
+        if (File.Exists(labelPath))
+        {
+            var lineNumber = 0;
+            foreach (var line in File.ReadLines(labelPath))
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                var raw = ParseLine(line, $"{labelPath}:{lineNumber}", size.Value, builder);
+                if (raw is not null) objects.Add(raw.Value);
+            }
+        }
+        builder.AddImage(id, image, size.Value.Width, size.Value.Height, objects, labelPath);
+    }
+
+    private static DatasetBuilder.RawObject? ParseLine(string line, string location, (int Width, int Height) size, DatasetBuilder builder)
+    {
+        var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var values = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
+            {
+                builder.Warn(location, $"'{parts[i]}' is not a number; line skipped");
+                return null;
+            }
+        if (parts.Length < 5 || (parts.Length > 5 && parts.Length % 2 == 0))
+        {
+            builder.Warn(location, $"expected 'class cx cy w h' (or a polygon), got {parts.Length} values; line skipped");
+            return null;
+        }
+        var classIndex = (int)values[0];
+        if (classIndex != values[0] || classIndex < 0)
+        {
+            builder.Warn(location, $"class '{parts[0]}' is not a class index; line skipped");
+            return null;
+        }
+        var index = builder.ClassIndexByNumber(classIndex, location);
+        if (index is null) return null;
+        Box box;
+        if (parts.Length == 5)
+        {
+            box = BoxFormat.FromYolo(values[1], values[2], values[3], values[4], size.Width, size.Height);
+        }
+        else
+        {
+            var xs = values.Skip(1).Where((_, i) => i % 2 == 0).ToArray();
+            var ys = values.Skip(1).Where((_, i) => i % 2 == 1).ToArray();
+            box = new Box((float)(xs.Min() * size.Width), (float)(ys.Min() * size.Height), (float)(xs.Max() * size.Width), (float)(ys.Max() * size.Height));
+        }
+        return new DatasetBuilder.RawObject(index.Value, box, location);
+    }
+}

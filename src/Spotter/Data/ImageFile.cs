@@ -1,0 +1,104 @@
+using SkiaSharp;
+
+namespace Spotter.Data;
+
+/// <summary>What an image file's header says, read without decoding the pixels.</summary>
+public sealed record ImageInfo(int Width, int Height, string Format, bool LooksTruncated);
+
+/// <summary>
+/// Reads images with SkiaSharp. The format comes from the file's bytes, never its name (real
+/// datasets hold PNGs named .jpg); JPEG EXIF orientation is applied, so sizes and pixels are as
+/// the image is displayed. PNG (8/16-bit, palette, grey, RGBA), JPEG, WebP, BMP and GIF decode to
+/// 8-bit RGBA.
+/// </summary>
+public static class ImageFile
+{
+    /// <summary>Size, format and a quick truncation check, from the header and the last bytes.</summary>
+    public static ImageInfo Probe(string path)
+    {
+        using var codec = OpenCodec(path);
+        var (width, height) = OrientedSize(codec);
+        var format = codec.EncodedFormat.ToString().ToLowerInvariant();
+        return new ImageInfo(width, height, format, LooksTruncated(path, codec.EncodedFormat));
+    }
+
+    /// <summary>Decodes to RGBA (premultiplied), orientation applied.</summary>
+    public static SKBitmap Decode(string path)
+    {
+        using var codec = OpenCodec(path);
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            bitmap.Dispose();
+            throw new SpotterException($"{path}: cannot decode the image ({result})");
+        }
+        return ApplyOrientation(bitmap, codec.EncodedOrigin);
+    }
+
+    private static SKCodec OpenCodec(string path)
+    {
+        if (!File.Exists(path)) throw new SpotterException($"{path}: image file not found");
+        var codec = SKCodec.Create(path, out var result);
+        return codec ?? throw new SpotterException($"{path}: not a readable image ({DescribeFailure(path, result)})");
+    }
+
+    private static string DescribeFailure(string path, SKCodecResult result)
+    {
+        var length = new FileInfo(path).Length;
+        if (length == 0) return "the file is empty";
+        return result == SKCodecResult.IncompleteInput ? "the file is truncated" : "unknown or corrupt format";
+    }
+
+    private static (int Width, int Height) OrientedSize(SKCodec codec)
+    {
+        var swap = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop
+            or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        return swap ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+    }
+
+    // A complete JPEG ends with the EOI marker (FF D9) and a complete PNG with its IEND chunk.
+    // Checking the tail is enough to catch files cut short, without decoding them.
+    private static bool LooksTruncated(string path, SKEncodedImageFormat format)
+    {
+        if (format is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Png)) return false;
+        using var stream = File.OpenRead(path);
+        var tailLength = (int)Math.Min(stream.Length, 1024);
+        var tail = new byte[tailLength];
+        stream.Seek(-tailLength, SeekOrigin.End);
+        stream.ReadExactly(tail);
+        if (format == SKEncodedImageFormat.Png)
+            return tail.AsSpan().IndexOf("IEND"u8) < 0;
+        for (var i = tail.Length - 2; i >= 0; i--)
+            if (tail[i] == 0xFF && tail[i + 1] == 0xD9) return false;
+        return true;
+    }
+
+    private static SKBitmap ApplyOrientation(SKBitmap source, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft) return source;
+        float w = source.Width, h = source.Height;
+        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        // x' = a*x + b*y + c, y' = d*x + e*y + f, mapping stored pixels to displayed ones.
+        var m = origin switch
+        {
+            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
+            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
+            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
+            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
+            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
+            _ => SKMatrix.Identity,
+        };
+        var oriented = new SKBitmap(new SKImageInfo(swap ? source.Height : source.Width, swap ? source.Width : source.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(oriented))
+        {
+            canvas.SetMatrix(m);
+            canvas.DrawBitmap(source, 0, 0);
+        }
+        source.Dispose();
+        return oriented;
+    }
+}

@@ -1,0 +1,62 @@
+using SkiaSharp;
+using Spotter.Data;
+using Spotter.Runtime;
+
+namespace Spotter.Visualization;
+
+/// <summary>One cell of a grid: an image file, the boxes drawn on it, and a caption under it.</summary>
+public sealed record GridTile(string ImagePath, IReadOnlyList<DrawnBox> Boxes, string Caption);
+
+/// <summary>
+/// Lays images out in a grid, each scaled to fit a square tile with its boxes and a caption, and
+/// writes a PNG. Used for `data show`, for predictions next to ground truth (samples.png), and
+/// for detect's annotated images.
+/// </summary>
+public static class ImageGrid
+{
+    public static SKBitmap Render(IReadOnlyList<GridTile> tiles, int columns, int tileSize = 320)
+    {
+        if (tiles.Count == 0) throw new SpotterException("nothing to draw: no images were selected");
+        columns = Math.Clamp(columns, 1, tiles.Count);
+        const int gap = 6, captionHeight = 18;
+        var rows = (tiles.Count + columns - 1) / columns;
+        var bitmap = new SKBitmap(columns * (tileSize + gap) + gap, rows * (tileSize + captionHeight + gap) + gap);
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(new SKColor(0x22, 0x22, 0x22));
+        using var caption = new SKPaint { IsAntialias = true, Color = SKColors.White, TextSize = 12, Typeface = LabelFont.Typeface };
+        for (var i = 0; i < tiles.Count; i++)
+        {
+            var left = gap + i % columns * (tileSize + gap);
+            var top = gap + i / columns * (tileSize + captionHeight + gap);
+            DrawTile(canvas, tiles[i], left, top, tileSize);
+            canvas.DrawText(Fit(tiles[i].Caption, caption, tileSize), left, top + tileSize + 14, caption);
+        }
+        return bitmap;
+    }
+
+    public static void Save(SKBitmap bitmap, string path)
+    {
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        AtomicFile.WriteAllBytes(path, data.ToArray());
+    }
+
+    private static void DrawTile(SKCanvas canvas, GridTile tile, int left, int top, int tileSize)
+    {
+        using var image = ImageFile.Decode(tile.ImagePath);
+        var scale = Math.Min((float)tileSize / image.Width, (float)tileSize / image.Height);
+        canvas.Save();
+        canvas.Translate(left, top);
+        canvas.ClipRect(new SKRect(0, 0, tileSize, tileSize));
+        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true };
+        canvas.DrawBitmap(image, new SKRect(0, 0, image.Width * scale, image.Height * scale), paint);
+        BoxPainter.Draw(canvas, tile.Boxes, scale);
+        canvas.Restore();
+    }
+
+    private static string Fit(string text, SKPaint paint, int width)
+    {
+        if (paint.MeasureText(text) <= width) return text;
+        while (text.Length > 1 && paint.MeasureText("…" + text) > width) text = text[1..];
+        return "…" + text;
+    }
+}
