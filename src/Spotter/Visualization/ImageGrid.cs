@@ -20,16 +20,18 @@ public static class ImageGrid
         columns = Math.Clamp(columns, 1, tiles.Count);
         const int gap = 6, captionHeight = 18;
         var rows = (tiles.Count + columns - 1) / columns;
-        var bitmap = new SKBitmap(columns * (tileSize + gap) + gap, rows * (tileSize + captionHeight + gap) + gap);
+        // Tiles are as tall as the tallest image needs at this width (landscape sets get no gaps).
+        var tileHeight = (int)Math.Ceiling(tileSize * Math.Min(1.0, tiles.Max(t => TallestAspect(t.ImagePath))));
+        var bitmap = new SKBitmap(columns * (tileSize + gap) + gap, rows * (tileHeight + captionHeight + gap) + gap);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(new SKColor(0x22, 0x22, 0x22));
         using var caption = new SKPaint { IsAntialias = true, Color = SKColors.White, TextSize = 12, Typeface = LabelFont.Typeface };
         for (var i = 0; i < tiles.Count; i++)
         {
             var left = gap + i % columns * (tileSize + gap);
-            var top = gap + i / columns * (tileSize + captionHeight + gap);
-            DrawTile(canvas, tiles[i], left, top, tileSize);
-            canvas.DrawText(Fit(tiles[i].Caption, caption, tileSize), left, top + tileSize + 14, caption);
+            var top = gap + i / columns * (tileHeight + captionHeight + gap);
+            DrawTile(canvas, tiles[i], left, top, tileSize, tileHeight);
+            canvas.DrawText(Fit(tiles[i].Caption, caption, tileSize), left, top + tileHeight + 14, caption);
         }
         return bitmap;
     }
@@ -40,13 +42,19 @@ public static class ImageGrid
         AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 
-    private static void DrawTile(SKCanvas canvas, GridTile tile, int left, int top, int tileSize)
+    private static double TallestAspect(string imagePath)
+    {
+        var info = ImageFile.Probe(imagePath);
+        return (double)info.Height / info.Width;
+    }
+
+    private static void DrawTile(SKCanvas canvas, GridTile tile, int left, int top, int tileWidth, int tileHeight)
     {
         using var image = ImageFile.Decode(tile.ImagePath);
-        var scale = Math.Min((float)tileSize / image.Width, (float)tileSize / image.Height);
+        var scale = Math.Min((float)tileWidth / image.Width, (float)tileHeight / image.Height);
         canvas.Save();
         canvas.Translate(left, top);
-        canvas.ClipRect(new SKRect(0, 0, tileSize, tileSize));
+        canvas.ClipRect(new SKRect(0, 0, tileWidth, tileHeight));
         using var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true };
         canvas.DrawBitmap(image, new SKRect(0, 0, image.Width * scale, image.Height * scale), paint);
         BoxPainter.Draw(canvas, tile.Boxes, scale);

@@ -11,7 +11,7 @@ namespace Spotter.Data.Synthetic;
 /// </summary>
 public static class SceneRenderer
 {
-    public static readonly string[] Classes = ["circle", "square", "triangle", "star", "cross"];
+    public static readonly string[] Classes = ["circle", "rectangle", "triangle", "star", "cross"];
     private static readonly float[] ClassHues = [0, 210, 120, 50, 290];
 
     public sealed record Scene(SKBitmap Image, IReadOnlyList<(int ClassIndex, Box Box)> Objects);
@@ -67,7 +67,7 @@ public static class SceneRenderer
         var extent = MathF.Exp(MathF.Log(14) + rng.NextSingle() * (MathF.Log(size * 0.45f) - MathF.Log(14)));
         var aspect = 0.75f + 0.5f * rng.NextSingle();
         var (halfW, halfH) = (extent * aspect / 2, extent / aspect / 2);
-        var angle = Classes[classIndex] is "circle" or "square" ? 0 : rng.NextSingle() * 2 * MathF.PI;
+        var angle = Classes[classIndex] is "circle" or "rectangle" ? 0 : rng.NextSingle() * 2 * MathF.PI;
         var unit = UnitShape(Classes[classIndex]);
         var points = unit.Select(p => Rotate(new SKPoint(p.X * halfW, p.Y * halfH), angle)).ToArray();
         // Stretch the shape a hair so its extent is whole pixels, and place it on the pixel grid:
@@ -90,7 +90,7 @@ public static class SceneRenderer
     private static SKPoint[] UnitShape(string name) => name switch
     {
         "circle" => [new(-1, -1), new(1, 1)],
-        "square" => [new(-1, -1), new(1, -1), new(1, 1), new(-1, 1)],
+        "rectangle" => [new(-1, -1), new(1, -1), new(1, 1), new(-1, 1)],
         "triangle" => [new(0, -1), new(0.95f, 0.75f), new(-0.95f, 0.75f)],
         "star" => Enumerable.Range(0, 10).Select(i =>
         {
