@@ -98,25 +98,16 @@ public sealed class BackboneTests : IDisposable
     [Fact]
     public void ImageNet_resnet18_is_converted_once_then_loaded_from_the_cache()
     {
-        var previous = Environment.GetEnvironmentVariable("SPOTTER_CACHE");
-        Environment.SetEnvironmentVariable("SPOTTER_CACHE", _folder);
-        try
-        {
-            using var scope = NewDisposeScope();
-            var image = rand(new long[] { 1, 3, 160, 160 }, generator: new Generator(3));
-            using var converted = BackboneCatalog.LoadImageNetResNet18();
-            var cacheFiles = Directory.GetFiles(Path.Combine(_folder, "backbones"), "*.bin");
-            Assert.Single(cacheFiles);
+        using var scope = NewDisposeScope();
+        var image = rand(new long[] { 1, 3, 160, 160 }, generator: new Generator(3));
+        using var converted = BackboneCatalog.LoadImageNetResNet18(_folder);
+        var cacheFiles = Directory.GetFiles(Path.Combine(_folder, "backbones"), "*.bin");
+        Assert.Single(cacheFiles);
 
-            using var cached = BackboneCatalog.LoadImageNetResNet18();
-            converted.eval();
-            cached.eval();
-            using var _ = no_grad();
-            Assert.True(converted.PooledFeatures(image).equal(cached.PooledFeatures(image)).all().item<bool>());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("SPOTTER_CACHE", previous);
-        }
+        using var cached = BackboneCatalog.LoadImageNetResNet18(_folder);
+        converted.eval();
+        cached.eval();
+        using var _ = no_grad();
+        Assert.True(converted.PooledFeatures(image).equal(cached.PooledFeatures(image)).all().item<bool>());
     }
 }

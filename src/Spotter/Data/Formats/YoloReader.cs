@@ -46,17 +46,38 @@ public static class YoloReader
 
     private static YamlMappingNode ParseYaml(string path)
     {
+        using var reader = new StreamReader(path);
+        var parser = new PositionTrackingParser(new Parser(reader));
         try
         {
             var stream = new YamlStream();
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
+            stream.Load(parser);
             return stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
                    ?? throw new SpotterException($"{path}: expected a mapping with 'names' and 'train'");
         }
         catch (YamlException e)
         {
             throw new SpotterException($"{path}:{e.Start.Line}: malformed YAML ({e.Message})");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some broken input.
+            throw new SpotterException($"{path}:{parser.LastLine}: malformed YAML (parsing stopped after this line)");
+        }
+    }
+
+    /// <summary>Remembers the last line the parser reached, for errors that carry no position.</summary>
+    private sealed class PositionTrackingParser(IParser inner) : IParser
+    {
+        public long LastLine { get; private set; } = 1;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            var moved = inner.MoveNext();
+            if (inner.Current is { } current) LastLine = current.End.Line;
+            return moved;
         }
     }
 

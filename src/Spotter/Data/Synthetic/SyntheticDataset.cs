@@ -15,9 +15,9 @@ public static class SyntheticDataset
     /// <summary>Bump when the renderer changes, so stale renders are not reused.</summary>
     private const int RendererVersion = 2;
 
-    public static Dataset Load(SyntheticOptions options)
+    public static Dataset Load(SyntheticOptions options, string? cacheDirectory = null)
     {
-        var folder = Path.Combine(SpotterPaths.CacheDirectory, "synthetic", $"v{RendererVersion}-n{options.Count}-s{options.Size}-seed{options.Seed}");
+        var folder = Path.Combine(cacheDirectory ?? SpotterPaths.CacheDirectory, "synthetic", $"v{RendererVersion}-n{options.Count}-s{options.Size}-seed{options.Seed}");
         if (!Directory.Exists(folder)) Generate(options, folder);
         var voc = VocReader.Read(folder);
         return new Dataset("synthetic", "synthetic", voc.Classes, voc.Images, voc.Splits, voc.Problems);

@@ -57,11 +57,11 @@ public static class BackboneCatalog
     }
 
     /// <summary>Converts the ONNX model on first use and caches the result as a TorchSharp weights file.</summary>
-    public static ResNetBackbone LoadImageNetResNet18()
+    public static ResNetBackbone LoadImageNetResNet18(string? cacheDirectory = null)
     {
         var onnx = FindOnnxFiles() ?? throw new SpotterException(
             $"the {ImageNetResNet18} weights (DnnImageModels/ResNet18.onnx) are not next to the app; rebuild it (the build copies them from the Microsoft.ML.DnnImageFeaturizer.ResNet18 package) or set SPOTTER_DNN_MODELS to the folder that holds ResNet18.onnx");
-        var cached = Path.Combine(SpotterPaths.CacheDirectory, "backbones", $"{ImageNetResNet18}-v{ConverterVersion}-{Fingerprint(onnx.Model, onnx.Preprocess)}.bin");
+        var cached = Path.Combine(cacheDirectory ?? SpotterPaths.CacheDirectory, "backbones", $"{ImageNetResNet18}-v{ConverterVersion}-{Fingerprint(onnx.Model, onnx.Preprocess)}.bin");
         if (File.Exists(cached))
         {
             var backbone = new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
