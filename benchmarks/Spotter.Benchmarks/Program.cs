@@ -5,6 +5,16 @@ namespace Spotter.Benchmarks;
 public static class Program
 {
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- --filter '*'
-    public static void Main(string[] args) =>
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- probe DATASET [TRAIN_SPLIT TEST_SPLIT MAX_PER_CLASS] [--background]
+    public static void Main(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "probe")
+        {
+            var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+            LinearProbe.Run(positional[1], positional.ElementAtOrDefault(2) ?? "trainval", positional.ElementAtOrDefault(3) ?? "test",
+                int.Parse(positional.ElementAtOrDefault(4) ?? "400"), args.Contains("--background"));
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
