@@ -29,7 +29,7 @@ public static class ImageTensors
 
     /// <summary>Resizes to exactly width x height, ignoring aspect ("squash"), with good filtering.</summary>
     public static SKBitmap Squash(SKBitmap source, int width, int height) =>
-        source.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), SKFilterQuality.High);
+        source.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul), new SKSamplingOptions(SKCubicResampler.Mitchell));
 
     /// <summary>The part of a bitmap inside a rectangle (clipped to the bitmap), as a new bitmap.</summary>
     public static SKBitmap Crop(SKBitmap source, SKRectI rect)

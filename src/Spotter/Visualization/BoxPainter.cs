@@ -13,8 +13,9 @@ public static class BoxPainter
     {
         using var outline = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 4, Color = SKColors.Black };
         using var line = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 2 };
-        using var textOutline = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 3, Color = SKColors.Black, TextSize = textSize, Typeface = LabelFont.Typeface, StrokeJoin = SKStrokeJoin.Round };
-        using var text = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill, TextSize = textSize, Typeface = LabelFont.Typeface };
+        using var font = new SKFont(LabelFont.Typeface, textSize);
+        using var textOutline = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeWidth = 3, Color = SKColors.Black, StrokeJoin = SKStrokeJoin.Round };
+        using var text = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill };
         var list = boxes.ToList();
         foreach (var b in list)
         {
@@ -28,9 +29,9 @@ public static class BoxPainter
         {
             var x = Math.Max(2, b.Box.X1 * scale + 2);
             var y = Math.Max(textSize, b.Box.Y1 * scale + textSize);
-            canvas.DrawText(b.Label, x, y, textOutline);
+            canvas.DrawText(b.Label, x, y, SKTextAlign.Left, font, textOutline);
             text.Color = b.Colour;
-            canvas.DrawText(b.Label, x, y, text);
+            canvas.DrawText(b.Label, x, y, SKTextAlign.Left, font, text);
         }
     }
 }

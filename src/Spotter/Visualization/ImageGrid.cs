@@ -25,13 +25,14 @@ public static class ImageGrid
         var bitmap = new SKBitmap(columns * (tileSize + gap) + gap, rows * (tileHeight + captionHeight + gap) + gap);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(new SKColor(0x22, 0x22, 0x22));
-        using var caption = new SKPaint { IsAntialias = true, Color = SKColors.White, TextSize = 12, Typeface = LabelFont.Typeface };
+        using var caption = new SKPaint { IsAntialias = true, Color = SKColors.White };
+        using var font = new SKFont(LabelFont.Typeface, 12);
         for (var i = 0; i < tiles.Count; i++)
         {
             var left = gap + i % columns * (tileSize + gap);
             var top = gap + i / columns * (tileHeight + captionHeight + gap);
             DrawTile(canvas, tiles[i], left, top, tileSize, tileHeight);
-            canvas.DrawText(Fit(tiles[i].Caption, caption, tileSize), left, top + tileHeight + 14, caption);
+            canvas.DrawText(Fit(tiles[i].Caption, font, tileSize), left, top + tileHeight + 14, SKTextAlign.Left, font, caption);
         }
         return bitmap;
     }
@@ -55,16 +56,16 @@ public static class ImageGrid
         canvas.Save();
         canvas.Translate(left, top);
         canvas.ClipRect(new SKRect(0, 0, tileWidth, tileHeight));
-        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High, IsAntialias = true };
-        canvas.DrawBitmap(image, new SKRect(0, 0, image.Width * scale, image.Height * scale), paint);
+        using var picture = SKImage.FromBitmap(image);
+        canvas.DrawImage(picture, new SKRect(0, 0, image.Width * scale, image.Height * scale), new SKSamplingOptions(SKCubicResampler.Mitchell));
         BoxPainter.Draw(canvas, tile.Boxes, scale);
         canvas.Restore();
     }
 
-    private static string Fit(string text, SKPaint paint, int width)
+    private static string Fit(string text, SKFont font, int width)
     {
-        if (paint.MeasureText(text) <= width) return text;
-        while (text.Length > 1 && paint.MeasureText("…" + text) > width) text = text[1..];
+        if (font.MeasureText(text) <= width) return text;
+        while (text.Length > 1 && font.MeasureText("…" + text) > width) text = text[1..];
         return "…" + text;
     }
 }
