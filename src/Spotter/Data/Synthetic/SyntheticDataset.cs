@@ -13,7 +13,7 @@ namespace Spotter.Data.Synthetic;
 public static class SyntheticDataset
 {
     /// <summary>Bump when the renderer changes, so stale renders are not reused.</summary>
-    private const int RendererVersion = 2;
+    private const int RendererVersion = 3;
 
     public static Dataset Load(SyntheticOptions options, string? cacheDirectory = null)
     {
@@ -33,7 +33,7 @@ public static class SyntheticDataset
         Parallel.For(0, options.Count, index =>
         {
             var id = $"synthetic_{index:D5}";
-            var rng = new Random(HashCode.Combine(options.Seed, index, RendererVersion));
+            var rng = new Random(Seeds.Mix(options.Seed, index, RendererVersion));
             var scene = SceneRenderer.Render(options.Size, rng);
             using (scene.Image)
             using (var data = scene.Image.Encode(SKEncodedImageFormat.Png, 100))

@@ -1,0 +1,95 @@
+using Spotter.Boxes;
+using Spotter.Runtime;
+using static TorchSharp.torch;
+
+namespace Spotter.Data.Loading;
+
+/// <summary>
+/// Batches of augmented images with their boxes. The order and every random choice depend only
+/// on (seed, epoch), so a run repeats exactly and a resumed run continues as if never stopped.
+/// While the model works on one batch, the next is prepared on a background thread.
+/// </summary>
+public sealed class BatchLoader
+{
+    private readonly IReadOnlyList<ImageRecord> _images;
+    private readonly ImageStore _store;
+    private readonly AugmentOptions _augment;
+    private readonly bool _shuffle;
+    private readonly int _seed;
+
+    public BatchLoader(IReadOnlyList<ImageRecord> images, ImageStore store, AugmentOptions augment, int batchSize, bool shuffle, int seed = 0)
+    {
+        if (images.Count == 0) throw new SpotterException("no images to load (the split is empty, or no image has objects)");
+        if (batchSize < 1) throw new SpotterException("--batch must be at least 1");
+        if (augment.Size != store.Size) throw new ArgumentException("augmentation size and store size differ", nameof(augment));
+        _images = images;
+        _store = store;
+        _augment = augment;
+        BatchSize = batchSize;
+        _shuffle = shuffle;
+        _seed = seed;
+    }
+
+    public int BatchSize { get; }
+
+    public int Size => _store.Size;
+
+    public int ImageCount => _images.Count;
+
+    public int BatchCount => (_images.Count + BatchSize - 1) / BatchSize;
+
+    public IReadOnlyList<ImageRecord> Images => _images;
+
+    /// <summary>The batches of one epoch; each batch must be disposed by the caller.</summary>
+    public IEnumerable<Batch> Epoch(int epoch)
+    {
+        var order = Enumerable.Range(0, _images.Count).ToArray();
+        if (_shuffle) new Random(Seeds.Mix(_seed, epoch)).Shuffle(order);
+        Task<Batch>? next = null;
+        try
+        {
+            for (var b = 0; b < BatchCount; b++)
+            {
+                var current = next is null ? Make(order, b, epoch) : next.Result;
+                next = b + 1 < BatchCount ? Prefetch(order, b + 1, epoch) : null;
+                yield return current;
+            }
+        }
+        finally
+        {
+            // A consumer that stops early (the LR finder) leaves one prepared batch behind.
+            next?.Result.Dispose();
+        }
+    }
+
+    private Task<Batch> Prefetch(int[] order, int batch, int epoch) => Task.Run(() => Make(order, batch, epoch));
+
+    private Batch Make(int[] order, int batch, int epoch)
+    {
+        var indices = order.Skip(batch * BatchSize).Take(BatchSize).ToArray();
+        var records = indices.Select(i => _images[i]).ToList();
+        var draws = indices.Select(i => _augment.IsIdentity
+            ? BatchAugmenter.Draw.Identity
+            : BatchAugmenter.Sample(_augment, new Random(Seeds.Mix(_seed, epoch, i)))).ToList();
+
+        using var scope = NewDisposeScope();
+        var pixels = new List<Tensor>(records.Count);
+        foreach (var record in records)
+        {
+            var image = _store.Get(record, out var owned);
+            pixels.Add(owned ? image : image.alias());
+        }
+        var images = stack(pixels).to(float32).div_(255f);
+        var augmented = BatchAugmenter.Apply(images, draws);
+
+        var boxes = new List<Box[]>(records.Count);
+        for (var k = 0; k < records.Count; k++)
+        {
+            var r = records[k];
+            var scaled = r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
+            boxes.Add(BatchAugmenter.Apply(scaled, draws[k], Size));
+        }
+        var classes = records.Select(r => r.Objects.Select(o => o.ClassIndex).ToArray()).ToList();
+        return new Batch(augmented.MoveToOuterDisposeScope(), boxes, classes, records);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using Spotter.Data.Loading;
+using Spotter.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Spotter.Training;
+
+/// <summary>
+/// A small, explicit training loop in the fastai style: layer groups that can be frozen
+/// (frozen BatchNorm layers stay in eval mode) with one learning rate each, schedules applied per
+/// step, AdamW or SGD, gradient clipping, validation metrics each epoch, and callbacks for the
+/// named events. Every random choice is seeded by (seed, epoch), so a run repeats exactly.
+/// </summary>
+public sealed class Learner : IDisposable
+{
+    private readonly ITrainable _model;
+    private readonly BatchLoader _train;
+    private readonly BatchLoader? _valid;
+    private readonly LearnerOptions _options;
+    private readonly int _seed;
+    private readonly List<ILearnerCallback> _callbacks = [];
+    private optim.Optimizer _optimizer;
+
+    public Learner(ITrainable model, BatchLoader train, BatchLoader? valid, LearnerOptions? options = null, int seed = 0)
+    {
+        _model = model;
+        _train = train;
+        _valid = valid;
+        _options = options ?? new LearnerOptions();
+        _seed = seed;
+        _model.Module.to(_options.Device);
+        _optimizer = CreateOptimizer();
+    }
+
+    public ITrainable Model => _model;
+    public BatchLoader TrainData => _train;
+    public BatchLoader? ValidData => _valid;
+    public Device Device => _options.Device;
+    public List<EpochRecord> History { get; } = [];
+    public int GroupCount => _model.LayerGroups.Count;
+
+    /// <summary>How many leading layer groups are frozen (0: all train).</summary>
+    public int FrozenGroups { get; private set; }
+
+    public void Add(ILearnerCallback callback) => _callbacks.Add(callback);
+
+    /// <summary>Trains only the head.</summary>
+    public void Freeze() => FreezeTo(GroupCount - 1);
+
+    /// <summary>Trains everything.</summary>
+    public void Unfreeze() => FreezeTo(0);
+
+    /// <summary>Freezes the first <paramref name="groups"/> layer groups (fastai's freeze_to).</summary>
+    public void FreezeTo(int groups)
+    {
+        FrozenGroups = Math.Clamp(groups, 0, GroupCount - 1);
+        for (var g = 0; g < GroupCount; g++)
+            foreach (var module in _model.LayerGroups[g])
+                foreach (var parameter in module.parameters())
+                    parameter.requires_grad = g >= FrozenGroups;
+    }
+
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> epochs with each group's maximum learning rate shaped
+    /// by the schedule; <paramref name="startEpoch"/> skips epochs already done (resuming).
+    /// </summary>
+    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0)
+    {
+        var lrs = ExpandLearningRates(maxLearningRates);
+        var totalSteps = (long)epochs * _train.BatchCount;
+        var records = new List<EpochRecord>();
+        foreach (var c in _callbacks) c.BeginFit(this);
+        for (var e = startEpoch; e < epochs; e++)
+        {
+            var epoch = History.Count;
+            foreach (var c in _callbacks) c.BeginEpoch(this, epoch);
+            var clock = Stopwatch.StartNew();
+            torch.manual_seed(Seeds.Mix(_seed, epoch, 7));
+            var (trainLoss, headLr) = TrainEpoch(epoch, e, totalSteps, lrs, schedule);
+            var metrics = Validate();
+            var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr);
+            History.Add(record);
+            records.Add(record);
+            foreach (var c in _callbacks) c.AfterEpoch(this, record);
+            if (_callbacks.Any(c => c.StopRequested)) break;
+        }
+        foreach (var c in _callbacks) c.AfterFit(this);
+        return records;
+    }
+
+    private (double Loss, double HeadLr) TrainEpoch(int epoch, int epochInFit, long totalSteps, double[] lrs, LrSchedule schedule)
+    {
+        SetTrainingMode();
+        double lossSum = 0, smoothed = 0, headLr = 0;
+        var batches = 0;
+        foreach (var batch in _train.Epoch(epoch))
+        {
+            using (batch)
+            {
+                var step = (long)epochInFit * _train.BatchCount + batches;
+                var factor = schedule.Factor(step, totalSteps, _train.BatchCount);
+                headLr = lrs[^1] * factor;
+                var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray());
+                lossSum += loss;
+                batches++;
+                smoothed = batches == 1 ? loss : 0.9 * smoothed + 0.1 * loss;
+                var progress = new BatchProgress(epoch + 1, batches, _train.BatchCount, smoothed);
+                foreach (var c in _callbacks) c.AfterBatch(this, progress);
+            }
+        }
+        return (lossSum / Math.Max(1, batches), headLr);
+    }
+
+    /// <summary>One optimisation step on a batch with the given learning rate per group; returns the loss.</summary>
+    public double Step(Batch batch, IReadOnlyList<double> learningRates)
+    {
+        using var scope = NewDisposeScope();
+        batch.MoveTo(Device);
+        var groups = _optimizer.ParamGroups.ToList();
+        for (var g = 0; g < groups.Count; g++) groups[g].LearningRate = learningRates[g];
+        _optimizer.zero_grad();
+        var output = _model.Module.forward(batch.Images);
+        var loss = _model.Loss(output, batch);
+        loss.backward();
+        if (_options.GradientClipNorm > 0)
+            nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
+        _optimizer.step();
+        return loss.item<float>();
+    }
+
+    /// <summary>The validation metrics (empty without validation data).</summary>
+    public IReadOnlyDictionary<string, double> Validate() => _valid is null ? new Dictionary<string, double>() : Evaluate(_valid);
+
+    public IReadOnlyDictionary<string, double> Evaluate(BatchLoader data)
+    {
+        _model.Module.eval();
+        using var _ = no_grad();
+        var metrics = _model.NewMetrics();
+        foreach (var batch in data.Epoch(0))
+        {
+            using (batch)
+            using (var scope = NewDisposeScope())
+            {
+                batch.MoveTo(Device);
+                metrics.Add(_model.Module.forward(batch.Images), batch);
+            }
+        }
+        return metrics.Result();
+    }
+
+    /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
+    public void SetTrainingMode()
+    {
+        _model.Module.train();
+        for (var g = 0; g < FrozenGroups; g++)
+            foreach (var module in _model.LayerGroups[g])
+                foreach (var norm in module.modules().Prepend(module).Where(m => m is BatchNorm1d or BatchNorm2d))
+                    norm.eval(); // modules() lists descendants only, hence the Prepend
+    }
+
+    /// <summary>Fresh optimiser state (after the LR finder, or to start a new phase cleanly).</summary>
+    public void ResetOptimizer()
+    {
+        _optimizer.Dispose();
+        _optimizer = CreateOptimizer();
+    }
+
+    internal optim.Optimizer Optimizer => _optimizer;
+
+    private double[] ExpandLearningRates(IReadOnlyList<double> lrs)
+    {
+        if (lrs.Count == GroupCount) return lrs.ToArray();
+        if (lrs.Count == 1) return Enumerable.Repeat(lrs[0], GroupCount).ToArray();
+        throw new ArgumentException($"give one learning rate or one per layer group ({GroupCount})");
+    }
+
+    private optim.Optimizer CreateOptimizer()
+    {
+        var groups = _model.LayerGroups.Select(g => g.SelectMany(m => m.parameters()).ToList()).ToList();
+        return _options.Optimizer switch
+        {
+            "sgd" => optim.SGD(groups.Select(p => new SGD.ParamGroup(p, new SGD.Options { LearningRate = 1e-3, momentum = _options.Momentum, weight_decay = _options.WeightDecay })), 1e-3, _options.Momentum),
+            "adamw" => optim.AdamW(groups.Select(p => new AdamW.ParamGroup(p, new AdamW.Options { LearningRate = 1e-3, weight_decay = _options.WeightDecay })), 1e-3),
+            _ => throw new SpotterException($"unknown optimizer '{_options.Optimizer}'; choose adamw or sgd"),
+        };
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}

@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace Spotter.Training;
+
+/// <summary>Optimiser and loop settings.</summary>
+public sealed record LearnerOptions
+{
+    /// <summary>adamw (default) or sgd (with momentum).</summary>
+    public string Optimizer { get; init; } = "adamw";
+    public double WeightDecay { get; init; } = 1e-2;
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Clip the gradients' global norm to this value; 0 turns clipping off.</summary>
+    public double GradientClipNorm { get; init; }
+
+    public Device Device { get; init; } = CPU;
+}

@@ -1,0 +1,67 @@
+namespace Spotter.Training;
+
+/// <summary>
+/// Learning-rate schedules as pure functions returning a multiplier of each group's maximum
+/// learning rate.
+/// </summary>
+public static class Schedules
+{
+    /// <summary>
+    /// One cycle (fastai's fit_one_cycle): over the first <paramref name="pctStart"/> of training
+    /// the rate rises from max/div to max along a cosine, then falls along a cosine to
+    /// max/(div*finalDiv). <paramref name="progress"/> runs from 0 (first step) to 1 (end).
+    /// </summary>
+    public static double OneCycle(double progress, double div = 25, double pctStart = 0.3, double finalDiv = 1e4)
+    {
+        progress = Math.Clamp(progress, 0, 1);
+        if (progress < pctStart) return CosineBetween(1 / div, 1, progress / pctStart);
+        return CosineBetween(1, 1 / (div * finalDiv), (progress - pctStart) / (1 - pctStart));
+    }
+
+    /// <summary>
+    /// SGDR (cosine annealing with warm restarts): the first cycle lasts <paramref name="cycleLength"/>
+    /// epochs, each next one <paramref name="cycleMultiplier"/> times longer; within a cycle the rate
+    /// falls from max to max*minFactor along a cosine. <paramref name="epochs"/> may be fractional.
+    /// </summary>
+    public static double Sgdr(double epochs, double cycleLength = 1, double cycleMultiplier = 2, double minFactor = 0)
+    {
+        var start = 0.0;
+        var length = cycleLength;
+        while (epochs >= start + length)
+        {
+            start += length;
+            length *= cycleMultiplier;
+        }
+        return CosineBetween(1, minFactor, (epochs - start) / length);
+    }
+
+    /// <summary>Epochs that end exactly at cycle ends for SGDR: 1, 3, 7, 15 ... for length 1, multiplier 2.</summary>
+    public static double SgdrEpochsFor(int cycles, double cycleLength = 1, double cycleMultiplier = 2) =>
+        Enumerable.Range(0, cycles).Sum(i => cycleLength * Math.Pow(cycleMultiplier, i));
+
+    private static double CosineBetween(double from, double to, double fraction) =>
+        to + (from - to) * (1 + Math.Cos(Math.PI * Math.Clamp(fraction, 0, 1))) / 2;
+}
+
+/// <summary>Which schedule a fit uses; <see cref="Factor"/> maps a step to a multiplier.</summary>
+public sealed record LrSchedule(string Kind, double CycleLength = 1, double CycleMultiplier = 2)
+{
+    public static readonly LrSchedule OneCycle = new("one-cycle");
+    public static readonly LrSchedule Constant = new("constant");
+    public static LrSchedule Sgdr(double cycleLength = 1, double cycleMultiplier = 2) => new("sgdr", cycleLength, cycleMultiplier);
+
+    public double Factor(long step, long totalSteps, int stepsPerEpoch) => Kind switch
+    {
+        "one-cycle" => Schedules.OneCycle(totalSteps <= 1 ? 0 : (double)step / (totalSteps - 1)),
+        "sgdr" => Schedules.Sgdr((double)step / stepsPerEpoch, CycleLength, CycleMultiplier),
+        _ => 1,
+    };
+
+    public static LrSchedule Parse(string name) => name switch
+    {
+        "one-cycle" => OneCycle,
+        "sgdr" => Sgdr(),
+        "constant" => Constant,
+        _ => throw new SpotterException($"unknown schedule '{name}'; choose one-cycle, sgdr or constant"),
+    };
+}

@@ -1,0 +1,32 @@
+using Spotter.Models.Largest;
+using Spotter.Training;
+using static TorchSharp.torch;
+
+namespace Spotter.Tests.Training;
+
+[CollectionDefinition(nameof(SerialCollection), DisableParallelization = true)]
+public sealed class SerialCollection;
+
+/// <summary>
+/// Counts every live tensor in the process (batches are built on a background thread), so it
+/// runs alone, after the parallel tests.
+/// </summary>
+[Collection(nameof(SerialCollection))]
+public sealed class MemoryTests : IDisposable
+{
+    private readonly TrainingFixture _fixture = new();
+
+    public void Dispose() => _fixture.Dispose();
+
+    [Fact]
+    public void Live_tensors_stay_flat_over_many_training_steps_and_validations()
+    {
+        using var model = _fixture.Model(LargestObjectTask.Largest);
+        var loader = _fixture.Loader(16, augment: true, batch: 8);
+        using var learner = new Learner(model, loader, loader);
+        learner.Fit(2, [1e-3], LrSchedule.OneCycle); // warm up: optimiser state, image cache
+        var live = Tensor.TotalCount;
+        learner.Fit(15, [1e-3], LrSchedule.OneCycle); // 30 training steps, 15 validation passes
+        Assert.Equal(live, Tensor.TotalCount);
+    }
+}

@@ -1,0 +1,32 @@
+using Spotter.Data;
+using Spotter.Data.Loading;
+using Spotter.Data.Synthetic;
+using Spotter.Models.Backbones;
+using Spotter.Models.Largest;
+
+namespace Spotter.Tests.Training;
+
+/// <summary>A small synthetic dataset rendered once for all training tests.</summary>
+public sealed class TrainingFixture : IDisposable
+{
+    public TrainingFixture()
+    {
+        Cache = Directory.CreateTempSubdirectory("spotter-train-").FullName;
+        Dataset = SyntheticDataset.Load(new SyntheticOptions(Count: 24, Size: 96, Seed: 11), Cache);
+    }
+
+    public string Cache { get; }
+    public Dataset Dataset { get; }
+
+    public BatchLoader Loader(int count, int size = 64, bool augment = false, int batch = 8, bool shuffle = false)
+    {
+        var images = Dataset.Images.Take(count).ToList();
+        var store = new ImageStore(size, images.Count);
+        return new BatchLoader(images, store, augment ? new AugmentOptions(size) : AugmentOptions.None(size), batch, shuffle, seed: 3);
+    }
+
+    public LargestObjectModel Model(LargestObjectTask task, int size = 64) =>
+        new(BackboneCatalog.Create("tiny"), task, Dataset.Classes.Count, size);
+
+    public void Dispose() => Directory.Delete(Cache, recursive: true);
+}
