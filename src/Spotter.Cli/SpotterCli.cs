@@ -40,6 +40,10 @@ public static class SpotterCli
         root.SetAction(_ => { error.WriteLine("Usage: spotter COMMAND [options]; 'spotter --help' lists the commands."); return UserError; });
         root.Subcommands.Add(InfoCommand.Create(output, error));
         root.Subcommands.Add(DataCommand.Create(output, error));
+        root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(LrFindCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(DetectCommand.Create(output, error));
         return root;
     }
 

@@ -66,19 +66,23 @@ public sealed class Learner : IDisposable
     /// Trains for <paramref name="epochs"/> epochs with each group's maximum learning rate shaped
     /// by the schedule; <paramref name="startEpoch"/> skips epochs already done (resuming).
     /// </summary>
-    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0)
+    /// <param name="stopAfter">End after this many epochs of the fit even though the schedule
+    /// spans <paramref name="epochs"/> (an interrupted run; used to test resuming).</param>
+    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0, int? stopAfter = null)
     {
         var lrs = ExpandLearningRates(maxLearningRates);
         var totalSteps = (long)epochs * _train.BatchCount;
         var records = new List<EpochRecord>();
         foreach (var c in _callbacks) c.BeginFit(this);
-        for (var e = startEpoch; e < epochs; e++)
+        for (var e = startEpoch; e < Math.Min(epochs, stopAfter ?? epochs); e++)
         {
             var epoch = History.Count;
             foreach (var c in _callbacks) c.BeginEpoch(this, epoch);
             var clock = Stopwatch.StartNew();
             torch.manual_seed(Seeds.Mix(_seed, epoch, 7));
             var (trainLoss, headLr) = TrainEpoch(epoch, e, totalSteps, lrs, schedule);
+            if (!double.IsFinite(trainLoss))
+                throw new SpotterException($"training diverged: the loss became {trainLoss} in epoch {epoch + 1}; try a lower --lr (the head's peak rate was {headLr:0.###e+0})");
             var metrics = Validate();
             var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr);
             History.Add(record);
@@ -93,7 +97,8 @@ public sealed class Learner : IDisposable
     private (double Loss, double HeadLr) TrainEpoch(int epoch, int epochInFit, long totalSteps, double[] lrs, LrSchedule schedule)
     {
         SetTrainingMode();
-        double lossSum = 0, smoothed = 0, headLr = 0;
+        double lossSum = 0, smoothed = 0;
+        var headLr = lrs[^1]; // the phase's peak rate for the head, whatever the schedule's position
         var batches = 0;
         foreach (var batch in _train.Epoch(epoch))
         {
@@ -101,7 +106,6 @@ public sealed class Learner : IDisposable
             {
                 var step = (long)epochInFit * _train.BatchCount + batches;
                 var factor = schedule.Factor(step, totalSteps, _train.BatchCount);
-                headLr = lrs[^1] * factor;
                 var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray());
                 lossSum += loss;
                 batches++;
@@ -133,22 +137,7 @@ public sealed class Learner : IDisposable
     /// <summary>The validation metrics (empty without validation data).</summary>
     public IReadOnlyDictionary<string, double> Validate() => _valid is null ? new Dictionary<string, double>() : Evaluate(_valid);
 
-    public IReadOnlyDictionary<string, double> Evaluate(BatchLoader data)
-    {
-        _model.Module.eval();
-        using var _ = no_grad();
-        var metrics = _model.NewMetrics();
-        foreach (var batch in data.Epoch(0))
-        {
-            using (batch)
-            using (var scope = NewDisposeScope())
-            {
-                batch.MoveTo(Device);
-                metrics.Add(_model.Module.forward(batch.Images), batch);
-            }
-        }
-        return metrics.Result();
-    }
+    public IReadOnlyDictionary<string, double> Evaluate(BatchLoader data) => Evaluation.Run(_model, data, Device);
 
     /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
     public void SetTrainingMode()

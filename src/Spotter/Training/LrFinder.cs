@@ -53,23 +53,31 @@ public static class LrFinder
         return new LrFindResult(lrs, losses, smoothed, Suggest(lrs, smoothed), MinimumLossRate(lrs, smoothed));
     }
 
-    /// <summary>The rate with the steepest fall of the smoothed loss (per log-rate), before its minimum.</summary>
+    /// <summary>
+    /// The rate with the steepest fall of the smoothed loss (per log-rate) before its minimum,
+    /// measured over a few points and skipping the first tenth of the sweep, where the average
+    /// is still settling. If that lands far below the minimum (a flat, noisy start), a tenth
+    /// of the minimum's rate is used instead.
+    /// </summary>
     public static double Suggest(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed)
     {
-        if (lrs.Count < 3) return lrs.Count > 0 ? lrs[0] : 1e-3;
+        if (lrs.Count < 5) return lrs.Count > 0 ? lrs[0] : 1e-3;
         var minimum = Enumerable.Range(0, smoothed.Count).MinBy(i => smoothed[i]);
-        var bestIndex = 0;
-        var bestSlope = double.MaxValue;
-        for (var i = 1; i <= Math.Max(1, minimum); i++)
+        var skip = Math.Max(1, lrs.Count / 10);
+        const int span = 3;
+        var bestIndex = -1;
+        var bestSlope = 0.0;
+        for (var i = skip + span; i <= minimum; i++)
         {
-            var slope = (smoothed[i] - smoothed[i - 1]) / (Math.Log(lrs[i]) - Math.Log(lrs[i - 1]));
+            var slope = (smoothed[i] - smoothed[i - span]) / (Math.Log(lrs[i]) - Math.Log(lrs[i - span]));
             if (slope < bestSlope)
             {
                 bestSlope = slope;
-                bestIndex = i;
+                bestIndex = i - span / 2;
             }
         }
-        return lrs[bestIndex];
+        var fallback = MinimumLossRate(lrs, smoothed);
+        return bestIndex < 0 || lrs[bestIndex] < fallback / 100 ? fallback : lrs[bestIndex];
     }
 
     /// <summary>fastai's other rule of thumb: a tenth of the rate at the loss minimum.</summary>

@@ -19,7 +19,10 @@ public static class LabelFont
     ];
 
     private static readonly Lazy<SKTypeface> Face = new(() =>
-        Candidates.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(f => f is not null) ?? SKTypeface.Default);
+        FilePath is { } path ? SKTypeface.FromFile(path) ?? SKTypeface.Default : SKTypeface.Default);
+
+    /// <summary>The font file in use, or null when none of the usual ones exists.</summary>
+    public static string? FilePath => Candidates.FirstOrDefault(File.Exists);
 
     public static SKTypeface Typeface => Face.Value;
 }

@@ -4,7 +4,7 @@ using SkiaSharp;
 
 namespace Spotter.Visualization;
 
-/// <summary>A predicted object: class index, box in the image's pixels, and confidence.</summary>
+/// <summary>A predicted object: class index (-1 when the model predicts no class), box in the image's pixels, and confidence.</summary>
 public sealed record PredictedBox(int ClassIndex, Box Box, float Score);
 
 /// <summary>
@@ -33,6 +33,6 @@ public static class SampleSheet
         image.Objects.Select(o => new DrawnBox(o.Box, classes[o.ClassIndex], image.Objects.Count == 1 ? SKColors.White : Palette.ForIndex(o.ClassIndex))).ToList();
 
     public static IReadOnlyList<DrawnBox> Predicted(IReadOnlyList<PredictedBox> predictions, IReadOnlyList<string> classes) =>
-        predictions.Select((p, i) => new DrawnBox(p.Box, $"{i}: {classes[p.ClassIndex]} {p.Score:0.00}",
-            predictions.Count == 1 ? SKColors.White : Palette.ForIndex(p.ClassIndex))).ToList();
+        predictions.Select((p, i) => new DrawnBox(p.Box, p.ClassIndex < 0 ? "predicted" : $"{i}: {classes[p.ClassIndex]} {p.Score:0.00}",
+            predictions.Count == 1 ? SKColors.White : Palette.ForIndex(Math.Max(0, p.ClassIndex)))).ToList();
 }

@@ -7,7 +7,9 @@ namespace Spotter.Data.Loading;
 /// <summary>
 /// Batches of augmented images with their boxes. The order and every random choice depend only
 /// on (seed, epoch), so a run repeats exactly and a resumed run continues as if never stopped.
-/// While the model works on one batch, the next is prepared on a background thread.
+/// While the model works on one batch, the next is prepared on a background thread. A shuffled
+/// (training) loader drops the last incomplete batch: a batch of one breaks batch norm, and the
+/// shuffle changes which images are left out each epoch.
 /// </summary>
 public sealed class BatchLoader
 {
@@ -36,7 +38,7 @@ public sealed class BatchLoader
 
     public int ImageCount => _images.Count;
 
-    public int BatchCount => (_images.Count + BatchSize - 1) / BatchSize;
+    public int BatchCount => _shuffle && _images.Count >= BatchSize ? _images.Count / BatchSize : (_images.Count + BatchSize - 1) / BatchSize;
 
     public IReadOnlyList<ImageRecord> Images => _images;
 

@@ -56,6 +56,21 @@ public static class BackboneCatalog
         return backbone;
     }
 
+    /// <summary>
+    /// The backbone's structure with untrained weights, for loading a saved model whose weights
+    /// (normalisation constants included) come from its own file.
+    /// </summary>
+    public static Backbone CreateUntrained(string spec)
+    {
+        TorchRuntime.EnsureLoaded();
+        if (spec == ImageNetResNet18)
+            return new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
+        var name = spec.Split(':', 2)[0];
+        if (!Architectures.TryGetValue(name, out var architecture))
+            throw new SpotterException($"unknown backbone '{spec}'");
+        return new ResNetBackbone(architecture, InputNormalization.MeanStd(InputNormalization.ImageNetMean, InputNormalization.ImageNetStd));
+    }
+
     /// <summary>Converts the ONNX model on first use and caches the result as a TorchSharp weights file.</summary>
     public static ResNetBackbone LoadImageNetResNet18(string? cacheDirectory = null)
     {

@@ -1,0 +1,140 @@
+using Spotter.Data;
+using Spotter.Data.Loading;
+using Spotter.Models;
+using Spotter.Models.Backbones;
+using Spotter.Models.Largest;
+using Spotter.Runtime;
+using Spotter.Visualization;
+using TorchSharp;
+
+namespace Spotter.Training;
+
+/// <summary>
+/// A whole lesson-8 training run, leaving a run folder: config.json, lr_find.png (when the LR
+/// finder chose the rate), metrics.csv, checkpoints/ (resumable), model.bin + model.json (the
+/// best epoch), losses.png and samples.png. The recipe is fastai's fine-tune: the head alone
+/// with the body frozen, then everything with differential learning rates
+/// (lr/200, lr/20, lr/2 for the three layer groups), one schedule per phase.
+/// </summary>
+public static class LargestObjectTrainer
+{
+    public sealed record Result(IReadOnlyDictionary<string, double> Metrics, string RunFolder, double LearningRate, int EpochsDone);
+
+    public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false)
+    {
+        reporter ??= new SilentReporter();
+        config.Validate();
+        if (!LargestObjectTasks.TryParse(config.Task, out var task))
+            throw new SpotterException($"--task {config.Task}: this trainer handles classify-largest, locate-largest and largest");
+        PrepareFolder(runFolder, resume);
+        var device = Devices.Parse(config.Device);
+
+        var dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
+        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit, config.Seed));
+        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit, config.Seed));
+        reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images with objects, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
+
+        using var store = new ImageStore(config.Size, train.Count + valid.Count);
+        store.Warm(train.Concat(valid));
+        var trainLoader = new BatchLoader(train, store, config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size), config.Batch, shuffle: true, config.Seed);
+        var validLoader = new BatchLoader(valid, store, AugmentOptions.None(config.Size), config.Batch, shuffle: false);
+
+        torch.manual_seed(config.Seed);
+        using var model = new LargestObjectModel(BackboneCatalog.Create(config.Backbone), task, dataset.Classes.Count, config.Size, config.ClassLossWeight);
+        var info = LargestObjectModelFile.Describe(model, config.Backbone, dataset.Classes);
+        using var learner = new Learner(model, trainLoader, validLoader,
+            new LearnerOptions { Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device }, config.Seed);
+
+        var checkpoints = Path.Combine(runFolder, "checkpoints");
+        var lr = resume ? ResumeFrom(learner, checkpoints, runFolder) : ChooseLearningRate(config, learner, runFolder, reporter);
+        if (!resume) (config with { LearningRate = lr }).Save(runFolder);
+
+        var (metric, higherIsBetter) = model.NewMetrics().Primary;
+        var previousBest = resume ? ReadBest(checkpoints) : null;
+        var best = new BestModelCallback(metric, higherIsBetter, () => LargestObjectModelFile.Save(model, info, runFolder), checkpoints, config.Patience, previousBest);
+        var losses = new LossRecorder();
+        foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
+            learner.Add(callback);
+
+        RunPhases(config, learner, lr, reporter);
+
+        Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
+        var (bestModel, _) = LargestObjectModelFile.Load(runFolder, device);
+        using (bestModel)
+        {
+            var metrics = new Learner(bestModel, trainLoader, validLoader, new LearnerOptions { Device = device }).Validate();
+            DrawSamples(bestModel, valid, dataset.Classes, Path.Combine(runFolder, "samples.png"), device);
+            reporter.Message($"Best epoch by {metric}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
+            return new Result(metrics, runFolder, lr, learner.History.Count);
+        }
+    }
+
+    private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter)
+    {
+        var schedule = LrSchedule.Parse(config.Schedule);
+        var done = learner.History.Count;
+        if (done < config.FreezeEpochs)
+        {
+            learner.Freeze();
+            reporter.Message($"Phase 1: body frozen, head at lr {lr:0.###e+0}, {config.FreezeEpochs} epoch(s)");
+            learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done);
+            if (learner.History.Count < config.FreezeEpochs) return; // stopped early
+        }
+        var unfrozen = config.Epochs - config.FreezeEpochs;
+        if (unfrozen <= 0) return;
+        var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
+        if (start == 0) learner.ResetOptimizer(); // a fresh phase; on resume the checkpoint's state is kept
+        learner.Unfreeze();
+        var rates = new[] { lr / 200, lr / 20, lr / 2 };
+        reporter.Message($"Phase 2: all layers, lr {string.Join(" / ", rates.Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
+        learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start);
+    }
+
+    private static double ChooseLearningRate(TrainConfig config, Learner learner, string runFolder, ITrainingReporter reporter)
+    {
+        if (config.LearningRate is { } given) return given;
+        learner.Freeze();
+        reporter.Message("Finding a learning rate (LR finder, body frozen) ...");
+        var result = LrFinder.Run(learner, iterations: Math.Min(100, Math.Max(30, learner.TrainData.BatchCount * 3)));
+        Plots.LrFinder(result, Path.Combine(runFolder, "lr_find.png"));
+        // The steepest descent is a good rate for the head; clamp to a sane range for Adam.
+        var lr = Math.Clamp(result.Suggested, 1e-4, 1e-2);
+        reporter.Message($"LR finder: steepest descent at {result.Suggested:0.###e+0}, minimum/10 at {result.MinimumLossRate:0.###e+0}; using {lr:0.###e+0} (lr_find.png)");
+        return lr;
+    }
+
+    private static double ResumeFrom(Learner learner, string checkpoints, string runFolder)
+    {
+        Checkpoint.Load(learner, checkpoints);
+        return TrainConfig.Load(runFolder).LearningRate
+               ?? throw new SpotterException($"{runFolder}: config.json has no learning rate to resume with");
+    }
+
+    private static double? ReadBest(string checkpoints) => Checkpoint.ReadState(checkpoints)?.Best;
+
+    private static void PrepareFolder(string runFolder, bool resume)
+    {
+        if (resume) return;
+        if (File.Exists(runFolder)) throw new SpotterException($"{runFolder}: is a file; --out needs a folder");
+        if (File.Exists(Path.Combine(runFolder, TrainConfig.FileName)))
+            throw new SpotterException($"{runFolder}: already holds a run; resume it with 'spotter train --resume {runFolder}' or choose another --out");
+        Directory.CreateDirectory(runFolder);
+    }
+
+    private static List<ImageRecord> WithObjects(IReadOnlyList<ImageRecord> images) => images.Where(i => i.Objects.Count > 0).ToList();
+
+    /// <summary>samples.png: validation images, truth next to prediction, boxes in original pixels.</summary>
+    public static void DrawSamples(LargestObjectModel model, IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, string path, TorchSharp.torch.Device device, int count = 6)
+    {
+        var picked = images.Take(count).ToList();
+        if (picked.Count == 0) return;
+        using var store = new ImageStore(model.InputSize, picked.Count);
+        var loader = new BatchLoader(picked, store, AugmentOptions.None(model.InputSize), picked.Count, shuffle: false);
+        using var batch = loader.Epoch(0).First();
+        batch.MoveTo(device);
+        var predictions = model.Predict(batch.Images);
+        var drawn = picked.Select((image, i) => LargestObjectPredictor.ToOriginal(predictions[i], image.Width, image.Height, model.InputSize)).ToList();
+        using var sheet = SampleSheet.Render(picked, drawn.Select(p => (IReadOnlyList<PredictedBox>)[p]).ToList(), classes);
+        ImageGrid.Save(sheet, path);
+    }
+}

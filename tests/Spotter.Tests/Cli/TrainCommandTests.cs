@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Spotter.Cli;
+using Spotter.Data.Synthetic;
+
+namespace Spotter.Tests.Cli;
+
+/// <summary>The train -> eval -> detect path as a user runs it, on a small synthetic VOC folder and the tiny backbone.</summary>
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("spotter-cli-train-").FullName;
+    private readonly string _dataset;
+
+    public TrainCommandTests()
+    {
+        var source = SyntheticDataset.Load(new SyntheticOptions(Count: 24, Size: 96, Seed: 21), Path.Combine(_root, "cache"));
+        _dataset = Path.GetDirectoryName(Path.GetDirectoryName(source.Images[0].Path))!; // the rendered VOC folder
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = SpotterCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Train(string task, string name, params string[] extra)
+    {
+        var run = Path.Combine(_root, name);
+        var (code, output, error) = Run(["train", _dataset, "--task", task, "--backbone", "tiny", "--size", "64", "--batch", "8",
+            "--epochs", "2", "--freeze-epochs", "1", "--out", run, "--device", "cpu", .. extra]);
+        Assert.True(code == 0, error + output);
+        return run;
+    }
+
+    [Fact]
+    public void Train_writes_the_run_folder_and_eval_and_detect_use_it()
+    {
+        var run = Train("largest", "run", "--lr", "1e-3");
+        foreach (var file in new[] { "config.json", "metrics.csv", "model.bin", "model.json", "losses.png", "samples.png", "checkpoints/state.json" })
+            Assert.True(File.Exists(Path.Combine(run, file)), $"{file} missing");
+        Assert.False(File.Exists(Path.Combine(run, "lr_find.png")), "no LR finder when --lr is given");
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length); // header + 2 epochs
+
+        var (code, output, evalError) = Run("eval", run, _dataset, "--split", "test", "--json", "--device", "cpu");
+        Assert.True(code == 0, evalError);
+        using (var json = JsonDocument.Parse(output))
+        {
+            var keys = json.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet();
+            Assert.Superset(new HashSet<string> { "accuracy", "l1", "mean_iou" }, keys);
+            Assert.InRange(json.RootElement.GetProperty("mean_iou").GetDouble(), 0, 1);
+        }
+
+        var images = Path.Combine(_dataset, "JPEGImages");
+        var detections = Path.Combine(_root, "detections");
+        (code, _, var error) = Run("detect", run, Path.Combine(images, "synthetic_00001.png"), Path.Combine(images, "synthetic_0001*.png"), "--out", detections, "--device", "cpu");
+        Assert.True(code == 0, error);
+        using var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(detections, "detections.json")));
+        var entries = result.RootElement.EnumerateArray().ToList();
+        Assert.Equal(11, entries.Count); // one file plus the ten that match the glob
+        var first = entries[0];
+        Assert.Equal(96, first.GetProperty("width").GetInt32());
+        var detection = Assert.Single(first.GetProperty("detections").EnumerateArray());
+        Assert.Equal(4, detection.GetProperty("box").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(detections, "synthetic_00001.png")));
+    }
+
+    [Fact]
+    public void A_run_resumes_from_its_checkpoint_and_an_existing_run_is_not_overwritten()
+    {
+        var run = Train("classify-largest", "resumable");
+        Assert.True(File.Exists(Path.Combine(run, "lr_find.png")), "the LR finder chose the rate and plotted it");
+        var (again, _, error) = Run("train", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--out", run);
+        Assert.Equal(1, again);
+        Assert.Contains("already holds a run", error);
+
+        // Pretend the run stopped after epoch 1: resume continues from the checkpoint to the end.
+        var (code, output, resumeError) = Run("train", "--resume", run);
+        Assert.True(code == 0, resumeError);
+        Assert.Contains("Run folder", output);
+    }
+
+    [Theory]
+    [InlineData("--task", "detect")]
+    [InlineData("--task", "segment")]
+    [InlineData("--size", "100")]
+    [InlineData("--backbone", "vgg16")]
+    public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
+    {
+        var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
+        var at = args.IndexOf(option);
+        args[at + 1] = value;
+        var (code, _, error) = Run([.. args]);
+        Assert.Equal(1, code);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Lr_find_writes_its_plot()
+    {
+        var plot = Path.Combine(_root, "lr.png");
+        var (code, output, error) = Run("lr-find", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--size", "64", "--batch", "4", "--out", plot, "--device", "cpu");
+        Assert.True(code == 0, error);
+        Assert.Contains("Steepest descent", output);
+        Assert.Equal("png", Spotter.Data.ImageFile.Probe(plot).Format);
+    }
+
+    [Fact]
+    public void Eval_of_a_folder_without_a_model_says_so()
+    {
+        var (code, _, error) = Run("eval", _root, _dataset);
+        Assert.Equal(1, code);
+        Assert.Contains("model.json", error);
+    }
+}

@@ -1,0 +1,64 @@
+using Spotter.Models.Largest;
+using Spotter.Training;
+using TorchSharp;
+
+namespace Spotter.Tests.Training;
+
+public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<TrainingFixture>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("spotter-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private (LargestObjectModel, Learner) Fresh()
+    {
+        torch.manual_seed(5); // same initial weights each time
+        var model = fixture.Model(LargestObjectTask.Largest);
+        var loader = fixture.Loader(16, augment: true, batch: 8, shuffle: true);
+        return (model, new Learner(model, loader, fixture.Loader(8), seed: 9));
+    }
+
+    [Fact]
+    public void A_resumed_run_continues_with_identical_metrics()
+    {
+        var (straightModel, straight) = Fresh();
+        using (straightModel)
+        using (straight)
+            straight.Fit(3, [2e-3], LrSchedule.OneCycle);
+
+        var (firstModel, first) = Fresh();
+        using (firstModel)
+        using (first)
+        {
+            first.Fit(3, [2e-3], LrSchedule.OneCycle, stopAfter: 1);
+            Checkpoint.Save(first, _folder, best: null);
+        }
+
+        var (resumedModel, resumed) = Fresh();
+        using (resumedModel)
+        using (resumed)
+        {
+            var state = Checkpoint.Load(resumed, _folder);
+            Assert.Equal(1, state.EpochsDone);
+            resumed.Fit(3, [2e-3], LrSchedule.OneCycle, startEpoch: state.EpochsDone);
+            Assert.Equal(straight.History.Select(r => r.TrainLoss), resumed.History.Select(r => r.TrainLoss));
+            Assert.Equal(straight.History.Select(r => r.Metrics["mean_iou"]), resumed.History.Select(r => r.Metrics["mean_iou"]));
+        }
+    }
+
+    [Fact]
+    public void A_saved_model_loads_back_and_predicts_the_same()
+    {
+        using var model = fixture.Model(LargestObjectTask.Largest);
+        model.eval();
+        var info = LargestObjectModelFile.Describe(model, "tiny", fixture.Dataset.Classes);
+        LargestObjectModelFile.Save(model, info, _folder);
+        var (loaded, loadedInfo) = LargestObjectModelFile.Load(_folder);
+        using (loaded)
+        {
+            Assert.Equal(info.Classes, loadedInfo.Classes);
+            using var batch = fixture.Loader(8).Epoch(0).First();
+            Assert.Equal(model.Predict(batch.Images), loaded.Predict(batch.Images));
+        }
+    }
+}
