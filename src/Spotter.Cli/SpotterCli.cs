@@ -44,6 +44,7 @@ public static class SpotterCli
         root.Subcommands.Add(LrFindCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(DetectCommand.Create(output, error));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
         return root;
     }
 

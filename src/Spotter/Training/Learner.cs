@@ -22,6 +22,8 @@ public sealed class Learner : IDisposable
     private readonly int _seed;
     private readonly List<ILearnerCallback> _callbacks = [];
     private optim.Optimizer _optimizer;
+    private double _lossAverage;
+    private long _lossSteps;
 
     public Learner(ITrainable model, BatchLoader train, BatchLoader? valid, LearnerOptions? options = null, int seed = 0)
     {
@@ -97,7 +99,7 @@ public sealed class Learner : IDisposable
     private (double Loss, double HeadLr) TrainEpoch(int epoch, int epochInFit, long totalSteps, double[] lrs, LrSchedule schedule)
     {
         SetTrainingMode();
-        double lossSum = 0, smoothed = 0;
+        double lossSum = 0;
         var headLr = lrs[^1]; // the phase's peak rate for the head, whatever the schedule's position
         var batches = 0;
         foreach (var batch in _train.Epoch(epoch))
@@ -109,12 +111,20 @@ public sealed class Learner : IDisposable
                 var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray());
                 lossSum += loss;
                 batches++;
-                smoothed = batches == 1 ? loss : 0.9 * smoothed + 0.1 * loss;
-                var progress = new BatchProgress(epoch + 1, batches, _train.BatchCount, smoothed);
+                var progress = new BatchProgress(epoch + 1, batches, _train.BatchCount, Smooth(loss));
                 foreach (var c in _callbacks) c.AfterBatch(this, progress);
             }
         }
         return (lossSum / Math.Max(1, batches), headLr);
+    }
+
+    // Exponential moving average of the training loss over the whole run, bias-corrected.
+    private double Smooth(double loss)
+    {
+        const double beta = 0.95;
+        _lossAverage = beta * _lossAverage + (1 - beta) * loss;
+        _lossSteps++;
+        return _lossAverage / (1 - Math.Pow(beta, _lossSteps));
     }
 
     /// <summary>One optimisation step on a batch with the given learning rate per group; returns the loss.</summary>

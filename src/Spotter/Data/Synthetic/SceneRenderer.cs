@@ -6,8 +6,10 @@ namespace Spotter.Data.Synthetic;
 /// <summary>
 /// Draws one synthetic scene: a textured, cluttered background (fractal noise, lines, curves and
 /// small blobs smaller than any object) with 1-6 objects of five shape classes, sizes from 14 px
-/// to almost half the image, some overlapping. Each class leans to its own hue, but one object
-/// in five takes any colour, so shape matters. Boxes are the exact extent of each shape.
+/// to almost half the image, some overlapping. One object clearly dominates (its box has at least
+/// 1.5x the area of any other), so "the largest object" of the lesson-8 tasks is well defined, as
+/// in most photos. Each class leans to its own hue, but one object in five takes any colour, so
+/// shape matters. Boxes are the exact extent of each shape.
 /// </summary>
 public static class SceneRenderer
 {
@@ -26,9 +28,21 @@ public static class SceneRenderer
         for (var tries = 0; objects.Count < wanted && tries < 60; tries++)
         {
             var classIndex = rng.Next(Classes.Length);
-            var outline = Outline(classIndex, size, rng);
+            // The first object is the dominant one: large; the rest stay well below it.
+            var (smallest, largest) = objects.Count == 0 ? (size * 0.2f, size * 0.45f) : (14f, MathF.Sqrt(objects[0].Item2.Area / 1.5f));
+            if (largest <= smallest) break;
+            var outline = Outline(classIndex, size, rng, smallest, largest);
             var box = Bounds(outline);
-            if (objects.Any(o => Overlaps(o.Item2, box))) continue;
+            if (objects.Count > 0 && box.Area * 1.5f > objects[0].Item2.Area)
+            {
+                outline.Dispose();
+                continue;
+            }
+            if (objects.Any(o => Overlaps(o.Item2, box)))
+            {
+                outline.Dispose();
+                continue;
+            }
             using var paint = new SKPaint { IsAntialias = true, Color = ObjectColour(classIndex, rng), Style = SKPaintStyle.Fill };
             canvas.DrawPath(outline, paint);
             outline.Dispose();
@@ -62,9 +76,9 @@ public static class SceneRenderer
         }
     }
 
-    private static SKPath Outline(int classIndex, int size, Random rng)
+    private static SKPath Outline(int classIndex, int size, Random rng, float smallest, float largest)
     {
-        var extent = MathF.Exp(MathF.Log(14) + rng.NextSingle() * (MathF.Log(size * 0.45f) - MathF.Log(14)));
+        var extent = MathF.Exp(MathF.Log(smallest) + rng.NextSingle() * (MathF.Log(largest) - MathF.Log(smallest)));
         var aspect = 0.75f + 0.5f * rng.NextSingle();
         var (halfW, halfH) = (extent * aspect / 2, extent / aspect / 2);
         var angle = Classes[classIndex] is "circle" or "rectangle" ? 0 : rng.NextSingle() * 2 * MathF.PI;

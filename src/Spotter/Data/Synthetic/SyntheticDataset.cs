@@ -13,7 +13,7 @@ namespace Spotter.Data.Synthetic;
 public static class SyntheticDataset
 {
     /// <summary>Bump when the renderer changes, so stale renders are not reused.</summary>
-    private const int RendererVersion = 3;
+    private const int RendererVersion = 4;
 
     public static Dataset Load(SyntheticOptions options, string? cacheDirectory = null)
     {

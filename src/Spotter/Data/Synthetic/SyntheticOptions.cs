@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Spotter.Data.Synthetic;
 
 /// <summary>How many synthetic images, how big, from which seed: <c>synthetic[:COUNT|:count=N,size=S,seed=K]</c>.</summary>
-public sealed record SyntheticOptions(int Count = 600, int Size = 256, int Seed = 0)
+public sealed record SyntheticOptions(int Count = 1000, int Size = 256, int Seed = 0)
 {
     public static SyntheticOptions Parse(string spec)
     {

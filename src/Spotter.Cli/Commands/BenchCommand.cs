@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spotter.Data;
+using Spotter.Data.Loading;
+using Spotter.Models.Backbones;
+using Spotter.Models.Largest;
+using Spotter.Runtime;
+using Spotter.Training;
+using TorchSharp;
+
+namespace Spotter.Cli.Commands;
+
+/// <summary>
+/// `spotter bench train`: end-to-end training throughput with the real data pipeline, next to
+/// the same model's bare step (forward, backward, optimiser on one fixed batch, no loading), so
+/// the pipeline's overhead shows as a ratio measured in the same process.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("bench", "Measure speed: training throughput against the bare training step.");
+        var task = new Option<string>("--task") { DefaultValueFactory = _ => "largest", Description = "classify-largest, locate-largest or largest" };
+        var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "synthetic", Description = "Data to stream through the pipeline" };
+        var backbone = new Option<string>("--backbone") { DefaultValueFactory = _ => BackboneCatalog.ImageNetResNet18, Description = "Backbone" };
+        var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
+        var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20, Description = "Timed steps of each kind" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
+        var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
+            { task, dataset, backbone, size, batch, steps, device };
+        train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
+            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(device)!)));
+        command.Subcommands.Add(train);
+        return command;
+    }
+
+    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string deviceName)
+    {
+        if (!LargestObjectTasks.TryParse(taskName, out var task)) throw new SpotterException($"--task {taskName}: bench train handles classify-largest, locate-largest and largest");
+        if (steps < 2) throw new SpotterException("--steps must be at least 2");
+        var device = Devices.Parse(deviceName);
+        var data = DatasetLoader.Load(datasetSpec);
+        var images = data.Images.Where(i => i.Objects.Count > 0).ToList();
+        using var store = new ImageStore(size, images.Count);
+        store.Warm(images);
+        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true);
+        using var model = new LargestObjectModel(BackboneCatalog.Create(backboneSpec), task, data.Classes.Count, size);
+        using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
+        learner.Unfreeze();
+        learner.SetTrainingMode();
+        var lrs = Enumerable.Repeat(1e-4, learner.GroupCount).ToArray();
+
+        // Pipeline: batches streamed from the loader (augmentation, collation, copy to device).
+        var pipelineSeconds = Time(steps, warmup: 3, (epoch, count) =>
+        {
+            var done = 0;
+            foreach (var batch in loader.Epoch(epoch))
+            {
+                using (batch) learner.Step(batch, lrs);
+                if (++done == count) break;
+            }
+            return done;
+        });
+
+        // Bare: one batch already on the device, stepped again and again.
+        using var fixedBatch = loader.Epoch(99).First();
+        fixedBatch.MoveTo(device);
+        var bareSeconds = Time(steps, warmup: 3, (_, count) =>
+        {
+            for (var i = 0; i < count; i++) learner.Step(fixedBatch, lrs);
+            return count;
+        });
+
+        var pipelineRate = steps * batchSize / pipelineSeconds;
+        var bareRate = steps * batchSize / bareSeconds;
+        output.WriteLine($"bench train: {taskName}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
+        output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
+        output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step)");
+        output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");
+        output.WriteLine($"  peak memory         {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):0} MiB (process working set)");
+        return SpotterCli.Success;
+    }
+
+    private static double Time(int steps, int warmup, Func<int, int, int> run)
+    {
+        var epoch = 0;
+        for (var done = 0; done < warmup;) done += run(epoch++, warmup - done);
+        var clock = Stopwatch.StartNew();
+        for (var done = 0; done < steps;) done += run(epoch++, steps - done);
+        return clock.Elapsed.TotalSeconds;
+    }
+}
