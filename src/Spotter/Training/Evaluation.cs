@@ -30,11 +30,7 @@ public static class Evaluation
     /// </summary>
     public static IReadOnlyList<ImageRecord> ToModelClasses(Dataset dataset, IReadOnlyList<ImageRecord> images, IReadOnlyList<string> modelClasses)
     {
-        var map = dataset.Classes.Select(name =>
-        {
-            var index = modelClasses.ToList().IndexOf(name);
-            return index;
-        }).ToArray();
+        var map = dataset.Classes.Select(name => modelClasses.ToList().IndexOf(name)).ToArray();
         var unknown = dataset.Classes.Where((_, i) => map[i] < 0 && images.Any(im => im.Objects.Any(o => o.ClassIndex == i))).ToList();
         if (unknown.Count > 0)
             throw new SpotterException($"{dataset.Source}: class(es) {string.Join(", ", unknown)} are not among the model's classes ({string.Join(", ", modelClasses)})");

@@ -1,16 +1,9 @@
-using Spotter.Cli;
 
 namespace Spotter.Tests.Cli;
 
 public sealed class CliTests
 {
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = SpotterCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Info_prints_versions_and_exits_zero()

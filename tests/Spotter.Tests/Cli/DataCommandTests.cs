@@ -1,4 +1,3 @@
-using Spotter.Cli;
 using Spotter.Tests.Data;
 
 namespace Spotter.Tests.Cli;
@@ -9,13 +8,7 @@ public sealed class DataCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = SpotterCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     private string SmallVoc()
     {

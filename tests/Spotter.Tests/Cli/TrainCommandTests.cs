@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Spotter.Cli;
 using Spotter.Data.Synthetic;
 
 namespace Spotter.Tests.Cli;
@@ -18,13 +17,7 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = SpotterCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     private string Train(string task, string name, params string[] extra)
     {
