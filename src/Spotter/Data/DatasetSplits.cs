@@ -1,14 +1,16 @@
 namespace Spotter.Data;
 
 /// <summary>
-/// Picks a split's images: the dataset's own split when it defines one, otherwise a seeded random
-/// 80/20 split of all images into train and val (test and val are the same 20% then).
+/// Picks a split's images: the dataset's own split when it defines one, otherwise a random 80/20
+/// split of all images into train and val (test and val are the same 20% then). The random split
+/// always uses the same seed, so train, eval and data show agree on which images are held out.
 /// </summary>
 public static class DatasetSplits
 {
     public const double RandomValidationFraction = 0.2;
+    private const int SplitSeed = 42;
 
-    public static IReadOnlyList<ImageRecord> Select(Dataset dataset, string split, int seed = 42)
+    public static IReadOnlyList<ImageRecord> Select(Dataset dataset, string split)
     {
         if (dataset.Splits.ContainsKey(split)) return dataset.Split(split);
         if (split == "all") return dataset.Images;
@@ -19,7 +21,7 @@ public static class DatasetSplits
         if (dataset.Splits.Count > 0 && split == "val" && dataset.Splits.ContainsKey("test"))
             return dataset.Split("test");
         var shuffled = dataset.Images.OrderBy(i => i.Id, StringComparer.Ordinal).ToArray();
-        new Random(seed).Shuffle(shuffled);
+        new Random(SplitSeed).Shuffle(shuffled);
         var validationCount = (int)Math.Round(shuffled.Length * RandomValidationFraction);
         return split == "train" ? shuffled[validationCount..] : shuffled[..validationCount];
     }

@@ -30,8 +30,8 @@ public static class LargestObjectTrainer
         var device = Devices.Parse(config.Device);
 
         var dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
-        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit, config.Seed));
-        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit, config.Seed));
+        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit));
+        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit));
         reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images with objects, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
 
         using var store = new ImageStore(config.Size, train.Count + valid.Count);
@@ -40,7 +40,7 @@ public static class LargestObjectTrainer
         var validLoader = new BatchLoader(valid, store, AugmentOptions.None(config.Size), config.Batch, shuffle: false);
 
         torch.manual_seed(config.Seed);
-        using var model = new LargestObjectModel(BackboneCatalog.Create(config.Backbone), task, dataset.Classes.Count, config.Size, config.ClassLossWeight);
+        using var model = new LargestObjectModel(BackboneCatalog.Create(config.Backbone), task, dataset.Classes.Count, config.Size, config.ClassLossWeight, config.HeadDropout);
         var info = LargestObjectModelFile.Describe(model, config.Backbone, dataset.Classes);
         using var learner = new Learner(model, trainLoader, validLoader,
             new LearnerOptions { Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device }, config.Seed);

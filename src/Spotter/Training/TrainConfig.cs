@@ -22,6 +22,8 @@ public sealed record TrainConfig
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-2;
     [JsonPropertyName("clip_norm")] public double GradientClipNorm { get; init; }
     [JsonPropertyName("class_loss_weight")] public double ClassLossWeight { get; init; } = 20;
+    /// <summary>Multiplies the head's dropout probabilities: 1 as in the lessons, 0 none.</summary>
+    [JsonPropertyName("head_dropout")] public double HeadDropout { get; init; } = 1;
     [JsonPropertyName("train_split")] public string TrainSplit { get; init; } = "train";
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
@@ -57,6 +59,7 @@ public sealed record TrainConfig
         if (Size < 32 || Size % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {Size}");
         if (Batch < 2) throw new SpotterException("--batch must be at least 2 (batch norm needs two images)");
         if (LearningRate is <= 0) throw new SpotterException("--lr must be positive");
+        if (HeadDropout < 0 || HeadDropout > 1.5) throw new SpotterException("--head-dropout must be between 0 and 1.5 (it multiplies the lessons' 0.25 and 0.5)");
         LrSchedule.Parse(Schedule);
         if (Optimizer is not ("adamw" or "sgd")) throw new SpotterException($"unknown optimizer '{Optimizer}'; choose adamw or sgd");
     }

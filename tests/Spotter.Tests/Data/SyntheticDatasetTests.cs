@@ -81,3 +81,20 @@ public sealed class SyntheticDatasetTests : IDisposable
         Assert.Throws<SpotterException>(() => SyntheticOptions.Parse(spec));
     }
 }
+
+public sealed class DatasetSplitsTests
+{
+    [Fact]
+    public void A_random_split_is_the_same_every_time_and_train_and_val_do_not_overlap()
+    {
+        var images = Enumerable.Range(0, 50).Select(i => new ImageRecord($"im{i}", $"im{i}.jpg", 10, 10, [])).ToList();
+        var dataset = new Dataset("flat", "voc", ["a"], images);
+        var train = DatasetSplits.Select(dataset, "train").Select(i => i.Id).ToList();
+        var val = DatasetSplits.Select(dataset, "val").Select(i => i.Id).ToList();
+        Assert.Equal(40, train.Count);
+        Assert.Equal(10, val.Count);
+        Assert.Empty(train.Intersect(val));
+        Assert.Equal(val, DatasetSplits.Select(dataset, "val").Select(i => i.Id));
+        Assert.Equal(val, DatasetSplits.Select(dataset, "test").Select(i => i.Id));
+    }
+}

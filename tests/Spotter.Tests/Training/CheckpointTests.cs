@@ -62,3 +62,17 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
         }
     }
 }
+
+public sealed class BatchTests(TrainingFixture fixture) : IClassFixture<TrainingFixture>
+{
+    [Fact]
+    public void A_batch_survives_being_used_for_several_steps()
+    {
+        using var model = fixture.Model(Spotter.Models.Largest.LargestObjectTask.Largest);
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(model, loader, null);
+        using var batch = loader.Epoch(0).First();
+        for (var i = 0; i < 3; i++)
+            Assert.True(double.IsFinite(learner.Step(batch, [1e-3, 1e-3, 1e-3])));
+    }
+}

@@ -55,10 +55,11 @@ public sealed class Batch : IDisposable
         return best;
     }
 
+    /// <summary>Moves the images to a device; the batch keeps owning them, whatever dispose scope is open.</summary>
     public void MoveTo(Device device)
     {
-        if (Images.device == device) return;
-        var moved = Images.to(device);
+        if (Images.device_type == device.type && (device.index < 0 || Images.device_index == device.index)) return;
+        var moved = Images.to(device).DetachFromDisposeScope();
         Images.Dispose();
         Images = moved;
     }

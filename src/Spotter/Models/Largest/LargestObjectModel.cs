@@ -19,7 +19,7 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, ITrainable
     private readonly nn.Module<Tensor, Tensor> head;
     private readonly IReadOnlyList<IReadOnlyList<nn.Module>> _groups;
 
-    public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20)
+    public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20, double dropoutScale = 1)
         : base(nameof(LargestObjectModel))
     {
         if (inputSize % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {inputSize}");
@@ -28,7 +28,8 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, ITrainable
         ClassCount = classCount;
         InputSize = inputSize;
         ClassLossWeight = classLossWeight;
-        head = LargestObjectHeads.Create(task, backbone.OutputChannels, inputSize / 32, classCount);
+        DropoutScale = dropoutScale;
+        head = LargestObjectHeads.Create(task, backbone.OutputChannels, inputSize / 32, classCount, dropoutScale);
         RegisterComponents();
         _groups = [.. backbone.LayerGroups, [head]];
     }
@@ -37,6 +38,7 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, ITrainable
     public int ClassCount { get; }
     public int InputSize { get; }
     public double ClassLossWeight { get; }
+    public double DropoutScale { get; }
     public Backbone Body => body;
 
     public nn.Module<Tensor, Tensor> Module => this;

@@ -15,6 +15,7 @@ public static class LargestObjectModelFile
         Classes = classes,
         InputSize = model.InputSize,
         ClassLossWeight = model.ClassLossWeight,
+        HeadDropout = model.DropoutScale,
     };
 
     public static void Save(LargestObjectModel model, ModelInfo info, string folder)
@@ -29,7 +30,7 @@ public static class LargestObjectModelFile
         var (info, folder) = ModelInfo.Load(path);
         if (!LargestObjectTasks.TryParse(info.Task, out var task))
             throw new SpotterException($"{folder}: task '{info.Task}' is not a largest-object task");
-        var model = new LargestObjectModel(BackboneCatalog.CreateUntrained(info.Backbone), task, info.Classes.Count, info.InputSize, info.ClassLossWeight);
+        var model = new LargestObjectModel(BackboneCatalog.CreateUntrained(info.Backbone), task, info.Classes.Count, info.InputSize, info.ClassLossWeight, info.HeadDropout);
         try
         {
             model.load(Path.Combine(folder, ModelInfo.WeightsFileName));
