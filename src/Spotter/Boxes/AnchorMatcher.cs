@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace Spotter.Boxes;
+
+/// <summary>
+/// Assigns ground-truth boxes to anchors by IoU (lesson 9 / SSD): every ground-truth box claims
+/// the anchor it overlaps most (so no object goes unmatched), and every other anchor takes the
+/// ground-truth box it overlaps most when that IoU reaches <see cref="PositiveIou"/>. Anchors
+/// between <see cref="NegativeIou"/> and <see cref="PositiveIou"/> are ignored (neither object
+/// nor background in the loss); below, they are background.
+/// </summary>
+public sealed record AnchorMatcher(double PositiveIou = 0.5, double NegativeIou = 0.4)
+{
+    public const long Background = -1;
+    public const long Ignore = -2;
+
+    /// <summary>Per anchor (A): the index of its ground-truth box, <see cref="Background"/> or <see cref="Ignore"/>.</summary>
+    public Tensor Match(Tensor groundTruth, Tensor anchors)
+    {
+        using var scope = NewDisposeScope();
+        var count = anchors.shape[0];
+        if (groundTruth.shape[0] == 0) return full(count, Background, ScalarType.Int64).MoveToOuterDisposeScope();
+        var iou = BoxOps.Iou(groundTruth, anchors);           // G x A
+        var (bestIou, bestTruth) = iou.max(0);                 // per anchor
+        var matched = bestTruth.clone();
+        matched[bestIou < PositiveIou] = tensor(Ignore);
+        matched[bestIou < NegativeIou] = tensor(Background);
+        // Each ground-truth box claims its best anchor, whatever the IoU (later boxes win ties).
+        var bestAnchor = iou.argmax(1);                        // per ground truth
+        matched[bestAnchor] = arange(groundTruth.shape[0], dtype: ScalarType.Int64);
+        return matched.MoveToOuterDisposeScope();
+    }
+}

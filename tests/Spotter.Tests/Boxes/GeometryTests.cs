@@ -1,0 +1,129 @@
+using Spotter.Boxes;
+using Spotter.Models.Detection;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Spotter.Tests.Boxes;
+
+public sealed class GeometryTests
+{
+    private static float[] Values(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    [Fact]
+    public void Iou_of_literal_boxes()
+    {
+        using var scope = NewDisposeScope();
+        var a = tensor(new float[,] { { 0, 0, 10, 10 }, { 0, 0, 2, 2 } });
+        var b = tensor(new float[,] { { 5, 5, 15, 15 }, { 20, 20, 30, 30 }, { 0, 0, 10, 10 } });
+        var iou = BoxOps.Iou(a, b);
+        // 25 / (100 + 100 - 25); disjoint; identical; 4 / 100 inside.
+        Assert.Equal(new[] { 25f / 175, 0, 1, 0, 0, 4f / 100 }, Values(iou), new FloatTolerance(1e-6f));
+        Assert.Equal(new[] { 25f / 175, 0 }, Values(BoxOps.AlignedIou(a, b[..2])), new FloatTolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Anchors_of_the_lesson_preset_and_of_a_tiny_grid()
+    {
+        Assert.Equal(189, AnchorSpec.Lesson.Count);
+        using var scope = NewDisposeScope();
+        var anchors = Anchors.Create(new AnchorSpec([2], [1.0], [1.0, 4.0]), inputSize: 100);
+        Assert.Equal(new long[] { 8, 4 }, anchors.shape);
+        // Cell (row 0, col 1): centre (75, 25), side 50; ratio 4 -> 100 wide, 25 high.
+        Assert.Equal(new[] { 50f, 0, 100, 50 }, Values(anchors[2]));
+        Assert.Equal(new[] { 25f, 12.5f, 125, 37.5f }, Values(anchors[3]));
+        Assert.Equal(new[] { 50f, 50f }, Values(Anchors.CellSizes(new AnchorSpec([2], [1.0], [1.0, 4.0]), 100)[..2]));
+    }
+
+    [Fact]
+    public void Every_ground_truth_claims_its_best_anchor_and_others_match_by_threshold()
+    {
+        using var scope = NewDisposeScope();
+        var anchors = tensor(new float[,] { { 0, 0, 10, 10 }, { 1, 0, 11, 10 }, { 50, 50, 60, 60 }, { 0, 0, 20, 20 }, { 100, 100, 110, 110 } });
+        var truth = tensor(new float[,] { { 0, 0, 10, 10 }, { 52, 52, 62, 62 } });
+        var matched = new AnchorMatcher(PositiveIou: 0.5, NegativeIou: 0.4).Match(truth, anchors).data<long>().ToArray();
+        // Anchor 0: IoU 1 with box 0. Anchor 1: IoU 90/110 = 0.82 -> box 0. Anchor 2: IoU 64/136 = 0.47,
+        // in the ignore band, but it is box 1's best anchor, so it is box 1's. Anchor 3: IoU 0.25 ->
+        // background. Anchor 4: nothing -> background.
+        Assert.Equal(new long[] { 0, 0, 1, AnchorMatcher.Background, AnchorMatcher.Background }, matched);
+
+        var ignored = new AnchorMatcher(0.5, 0.2).Match(truth, anchors).data<long>().ToArray();
+        Assert.Equal(AnchorMatcher.Ignore, ignored[3]); // 0.25 lies between 0.2 and 0.5
+        Assert.All(new AnchorMatcher().Match(empty(0, 4), anchors).data<long>().ToArray(), m => Assert.Equal(AnchorMatcher.Background, m));
+    }
+
+    [Fact]
+    public void Ssd_offsets_round_trip_and_zero_means_the_anchor()
+    {
+        using var scope = NewDisposeScope();
+        var anchors = Anchors.Create(AnchorSpec.Lesson, 224);
+        var coder = new SsdBoxCoder();
+        Assert.True((coder.Decode(zeros(189, 4), anchors) - anchors).abs().max().item<float>() < 1e-4f);
+        var boxes = anchors + (rand(189, 4, generator: new Generator(2)) - 0.5f) * 20;
+        boxes = stack([minimum(boxes[.., 0], boxes[.., 2] - 1), minimum(boxes[.., 1], boxes[.., 3] - 1), boxes[.., 2], boxes[.., 3]], 1);
+        Assert.True((coder.Decode(coder.Encode(boxes, anchors), anchors) - boxes).abs().max().item<float>() < 1e-3f);
+    }
+
+    [Fact]
+    public void Lesson_tanh_decoding_moves_half_a_cell_and_round_trips_inside_its_range()
+    {
+        using var scope = NewDisposeScope();
+        var spec = new AnchorSpec([2], [1.0], [1.0]);
+        var anchors = Anchors.Create(spec, 100);          // 50 px cells, 50 px anchors
+        var coder = new LessonBoxCoder(Anchors.CellSizes(spec, 100));
+        var huge = full(4, 4, 50f);                        // tanh -> 1: centre +25 px, size x1.5
+        Assert.Equal(new[] { 12.5f, 12.5f, 87.5f, 87.5f }, Values(coder.Decode(huge, anchors)[0]), new FloatTolerance(1e-4f));
+        var target = tensor(new float[,] { { 5, 10, 45, 40 }, { 55, 5, 95, 55 }, { 0, 50, 50, 100 }, { 60, 60, 90, 95 } });
+        Assert.True((coder.Decode(coder.Encode(target, anchors), anchors) - target).abs().max().item<float>() < 1e-2f);
+    }
+
+    [Fact]
+    public void Greedy_nms_keeps_what_torchvision_keeps_on_random_boxes()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(4);
+        for (var trial = 0; trial < 5; trial++)
+        {
+            var corners = rand(300, 2, generator: generator) * 200;
+            var sizes = rand(300, 2, generator: generator) * 60 + 5;
+            var boxes = cat([corners, corners + sizes], 1);
+            var scores = rand(300, generator: generator);
+            var ours = Nms.Greedy(boxes, scores, 0.5).data<long>().ToArray();
+            var theirs = torchvision.ops.nms(boxes, scores, 0.5).data<long>().ToArray();
+            Assert.Equal(theirs, ours);
+        }
+    }
+
+    [Fact]
+    public void Batched_nms_never_suppresses_across_classes_and_caps_the_count()
+    {
+        using var scope = NewDisposeScope();
+        var boxes = tensor(new float[,] { { 0, 0, 10, 10 }, { 0, 0, 10, 10 }, { 1, 1, 10, 10 }, { 50, 50, 60, 60 } });
+        var scores = tensor(new float[] { 0.9f, 0.8f, 0.7f, 0.6f });
+        var classes = tensor(new long[] { 0, 1, 0, 0 });
+        Assert.Equal(new long[] { 0, 1, 3 }, Nms.Batched(boxes, scores, classes, 0.5).data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 1 }, Nms.Batched(boxes, scores, classes, 0.5, maxDetections: 2).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void Focal_loss_matches_a_literal_computation()
+    {
+        using var scope = NewDisposeScope();
+        var logits = tensor(new float[,] { { 2.0f, -1.0f }, { 0.5f, -3.0f } });
+        var targets = tensor(new float[,] { { 1, 0 }, { 0, 0 } });
+        double expected = 0;
+        foreach (var (x, t) in new[] { (2.0, 1.0), (-1.0, 0.0), (0.5, 0.0), (-3.0, 0.0) })
+        {
+            var p = 1 / (1 + Math.Exp(-x));
+            var pt = t == 1 ? p : 1 - p;
+            var w = t == 1 ? 0.25 : 0.75;
+            expected += -w * Math.Pow(1 - pt, 2) * Math.Log(pt);
+        }
+        Assert.Equal(expected, FocalLoss.Compute(logits, targets).item<float>(), 5);
+    }
+
+    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(float obj) => 0;
+    }
+}
