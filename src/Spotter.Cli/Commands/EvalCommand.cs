@@ -29,11 +29,11 @@ public static class EvalCommand
             using (model)
             {
                 var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
-                var records = Evaluation.ToModelClasses(data, DatasetSplits.Select(data, parse.GetValue(split)!), info.Classes)
+                var records = ModelEvaluation.ToModelClasses(data, DatasetSplits.Select(data, parse.GetValue(split)!), info.Classes)
                     .Where(r => r.Objects.Count > 0).ToList();
                 using var store = new ImageStore(info.InputSize, records.Count);
                 var loader = new BatchLoader(records, store, AugmentOptions.None(info.InputSize), parse.GetValue(batch), shuffle: false);
-                var metrics = Evaluation.Run(model, loader, target).Where(m => m.Key != "valid_loss").ToDictionary();
+                var metrics = ModelEvaluation.Run(model, loader, target).Where(m => m.Key != "valid_loss").ToDictionary();
                 if (parse.GetValue(json))
                 {
                     var values = metrics.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? (double?)m.Value : null);

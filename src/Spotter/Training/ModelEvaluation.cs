@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Spotter.Training;
 
 /// <summary>Metrics of a model on data, and fitting a dataset's classes to a model's.</summary>
-public static class Evaluation
+public static class ModelEvaluation
 {
     public static IReadOnlyDictionary<string, double> Run(ITrainable model, BatchLoader data, Device device)
     {
