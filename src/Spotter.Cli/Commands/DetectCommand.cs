@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SkiaSharp;
 using Spotter.Data;
-using Spotter.Models.Largest;
+using Spotter.Models;
 using Spotter.Runtime;
 using Spotter.Visualization;
 
@@ -28,7 +28,7 @@ public static class DetectCommand
         var run = new Argument<string>("RUN") { Description = "A run folder made by 'spotter train' (or a model.json)" };
         var inputs = new Argument<string[]>("INPUT") { Description = "Images, folders of images, or globs such as 'photos/*.jpg'", Arity = ArgumentArity.OneOrMore };
         var outFolder = new Option<string>("--out") { Description = "Folder for the annotated images and detections.json", Required = true };
-        var threshold = new Option<float>("--threshold") { Description = "Leave out detections scoring below this", DefaultValueFactory = _ => 0f };
+        var threshold = new Option<float>("--threshold") { Description = "Leave out detections scoring below this (default 0.3 for a detector, 0 for the largest-object models)" };
         var json = new Option<bool>("--json") { Description = "Also print detections.json to standard output" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
@@ -37,17 +37,18 @@ public static class DetectCommand
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var files = InputFiles.Expand(parse.GetValue(inputs)!);
+            var minimum = parse.GetResult(threshold) is null ? (float?)null : parse.GetValue(threshold);
             var target = Devices.Parse(parse.GetValue(device)!);
-            var (model, info) = LargestObjectModelFile.Load(parse.GetValue(run)!, target);
+            var (model, info) = ModelFile.Load(parse.GetValue(run)!, target);
             using (model)
             {
                 var folder = parse.GetValue(outFolder)!;
                 Directory.CreateDirectory(folder);
                 var results = new List<ImageJson>();
                 var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                foreach (var p in new LargestObjectPredictor(model, target).Predict(files, parse.GetValue(batch)))
+                foreach (var p in new ImagePredictor(model, target).Predict(files, parse.GetValue(batch)))
                 {
-                    var kept = p.Box.Score >= parse.GetValue(threshold) ? new[] { p.Box } : [];
+                    var kept = p.Boxes.Where(b => b.Score >= (minimum ?? (info.Task == "detect" ? 0.3f : 0f))).ToList();
                     var className = (int c) => c < 0 ? "object" : info.Classes[c];
                     results.Add(new ImageJson(p.Path, p.Width, p.Height,
                         kept.Select(d => new DetectionJson(className(d.ClassIndex), d.Score, [d.Box.X1, d.Box.Y1, d.Box.X2, d.Box.Y2])).ToList()));

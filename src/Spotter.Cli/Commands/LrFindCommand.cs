@@ -15,7 +15,7 @@ public static class LrFindCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var dataset = DataCommand.DatasetArgument();
-        var task = new Option<string>("--task") { Description = "classify-largest, locate-largest or largest", Required = true };
+        var task = new Option<string>("--task") { Description = "classify-largest, locate-largest, largest or detect", Required = true };
         var outFile = new Option<string>("--out") { Description = "The PNG plot to write", Required = true };
         var backbone = new Option<string>("--backbone") { DefaultValueFactory = _ => BackboneCatalog.ImageNetResNet18, Description = "Backbone" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
@@ -28,15 +28,16 @@ public static class LrFindCommand
             { dataset, task, outFile, backbone, size, batch, iterations, unfrozen, device, images };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
-            if (!LargestObjectTasks.TryParse(parse.GetValue(task)!, out var kind))
-                throw new SpotterException($"--task {parse.GetValue(task)}: lr-find handles classify-largest, locate-largest and largest");
+            var config = new TrainConfig { Dataset = parse.GetValue(dataset)!, Task = parse.GetValue(task)!, Backbone = parse.GetValue(backbone)!, Size = parse.GetValue(size), Batch = parse.GetValue(batch) };
+            config.Validate();
+            if (!Trainer.Tasks.Contains(config.Task)) throw new SpotterException($"unknown --task '{config.Task}'; choose {string.Join(", ", Trainer.Tasks)}");
             var target = Devices.Parse(parse.GetValue(device)!);
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
-            var train = DatasetSplits.Select(data, "train").Where(i => i.Objects.Count > 0).ToList();
+            var train = DatasetSplits.Select(data, "train").Where(i => i.Objects.Count > 0 || config.Task == "detect").ToList();
             var inputSize = parse.GetValue(size);
             using var store = new ImageStore(inputSize, train.Count);
             var loader = new BatchLoader(train, store, new AugmentOptions(inputSize), parse.GetValue(batch), shuffle: true);
-            using var model = new LargestObjectModel(BackboneCatalog.Create(parse.GetValue(backbone)!), kind, data.Classes.Count, inputSize);
+            using var model = Trainer.CreateModel(config, data.Classes.Count);
             using var learner = new Learner(model, loader, null, new LearnerOptions { Device = target });
             if (!parse.GetValue(unfrozen)) learner.Freeze();
             var result = LrFinder.Run(learner, iterations: parse.GetValue(iterations));

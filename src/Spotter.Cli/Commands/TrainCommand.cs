@@ -6,8 +6,6 @@ namespace Spotter.Cli.Commands;
 /// <summary>`spotter train`: train a model and leave a run folder.</summary>
 public static class TrainCommand
 {
-    public static readonly string[] Tasks = ["classify-largest", "locate-largest", "largest", "detect"];
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var dataset = new Argument<string?>("DATASET") { Description = "The training data (see 'spotter data --help'); not needed with --resume", Arity = ArgumentArity.ZeroOrOne };
@@ -27,6 +25,8 @@ public static class TrainCommand
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
         var classWeight = new Option<double>("--class-weight") { Description = "largest: weight of cross-entropy against the L1 box loss", DefaultValueFactory = _ => defaults.ClassLossWeight };
         var headDropout = new Option<double>("--head-dropout") { Description = "Multiplies the head's dropout (1: the lessons' 0.25/0.5; 0: none)", DefaultValueFactory = _ => defaults.HeadDropout };
+        var anchors = new Option<string>("--anchors") { Description = "detect: default (feature maps at strides 8-64) or lesson (4x4, 2x2, 1x1)", DefaultValueFactory = _ => defaults.Anchors };
+        var boxCoder = new Option<string>("--box-coder") { Description = "detect: ssd (offsets with variances) or lesson (tanh around the anchor)", DefaultValueFactory = _ => defaults.BoxCoder };
         var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
         var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and lighting changes" };
@@ -37,7 +37,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, classWeight, headDropout, trainSplit, validSplit, noAugment, patience, device, seed, images,
+            clipNorm, classWeight, headDropout, anchors, boxCoder, trainSplit, validSplit, noAugment, patience, device, seed, images,
         };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
@@ -50,11 +50,11 @@ public static class TrainCommand
             var config = new TrainConfig
             {
                 Dataset = parse.GetValue(dataset) ?? throw new SpotterException("give the DATASET to train on (or --resume RUN_DIR)"),
-                Task = parse.GetValue(task) ?? throw new SpotterException($"give --task ({string.Join(", ", Tasks)})"),
+                Task = parse.GetValue(task) ?? throw new SpotterException($"give --task ({string.Join(", ", Trainer.Tasks)})"),
                 Backbone = parse.GetValue(backbone)!, Epochs = parse.GetValue(epochs), FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
                 Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Schedule = parse.GetValue(schedule)!,
                 Optimizer = parse.GetValue(optimizer)!, WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
-                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
+                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 ImageFolder = parse.GetValue(images),
             };
@@ -64,18 +64,13 @@ public static class TrainCommand
         return command;
     }
 
-    private static LargestObjectTrainer.Result Run(TrainConfig config, string folder, ITrainingReporter reporter, bool resume)
-    {
-        if (config.Task == "detect")
-            throw new SpotterException("--task detect (every object, SSD-style) is not available yet; the largest-object tasks are");
-        if (!Tasks.Contains(config.Task))
-            throw new SpotterException($"unknown --task '{config.Task}'; choose {string.Join(", ", Tasks)}");
-        return LargestObjectTrainer.Train(config, folder, reporter, resume);
-    }
+    private static Trainer.Result Run(TrainConfig config, string folder, ITrainingReporter reporter, bool resume) =>
+        Trainer.Train(config, folder, reporter, resume);
 
-    private static int Finish(LargestObjectTrainer.Result result, TextWriter output)
+    private static int Finish(Trainer.Result result, TextWriter output)
     {
-        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, metrics.csv, losses.png, samples.png, checkpoints/)");
+        var extra = result.Metrics.ContainsKey("map50") ? ", eval.json, pr_curves.png" : "";
+        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, metrics.csv, losses.png, samples.png{extra}, checkpoints/)");
         return SpotterCli.Success;
     }
 }

@@ -24,6 +24,10 @@ public sealed record TrainConfig
     [JsonPropertyName("class_loss_weight")] public double ClassLossWeight { get; init; } = 20;
     /// <summary>Multiplies the head's dropout probabilities: 1 as in the lessons, 0 none.</summary>
     [JsonPropertyName("head_dropout")] public double HeadDropout { get; init; } = 1;
+    /// <summary>detect: "default" (strides 8-64) or "lesson" (4x4, 2x2, 1x1) anchors.</summary>
+    [JsonPropertyName("anchors")] public string Anchors { get; init; } = "default";
+    /// <summary>detect: "ssd" offsets or the lesson's "lesson" tanh decoding.</summary>
+    [JsonPropertyName("box_coder")] public string BoxCoder { get; init; } = "ssd";
     [JsonPropertyName("train_split")] public string TrainSplit { get; init; } = "train";
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
@@ -57,6 +61,9 @@ public sealed record TrainConfig
         if (Epochs < 1) throw new SpotterException("--epochs must be at least 1");
         if (FreezeEpochs < 0 || FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
         if (Size < 32 || Size % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {Size}");
+        if (Task == "detect" && Anchors == "default" && Size % 64 != 0) throw new SpotterException($"--size must be a multiple of 64 for detection (its coarsest map has stride 64), got {Size}");
+        if (Anchors is not ("default" or "lesson")) throw new SpotterException($"unknown --anchors '{Anchors}'; choose default or lesson");
+        if (BoxCoder is not ("ssd" or "lesson")) throw new SpotterException($"unknown --box-coder '{BoxCoder}'; choose ssd or lesson");
         if (Batch < 2) throw new SpotterException("--batch must be at least 2 (batch norm needs two images)");
         if (LearningRate is <= 0) throw new SpotterException("--lr must be positive");
         if (HeadDropout < 0 || HeadDropout > 1.5) throw new SpotterException("--head-dropout must be between 0 and 1.5 (it multiplies the lessons' 0.25 and 0.5)");

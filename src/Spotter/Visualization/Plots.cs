@@ -54,6 +54,24 @@ public static class Plots
         Save(plot, path);
     }
 
+    /// <summary>Precision against recall at IoU 0.5, one line per class.</summary>
+    public static void PrecisionRecall(IReadOnlyDictionary<string, Evaluation.PrecisionRecall> curves, string path)
+    {
+        var plot = NewPlot();
+        foreach (var (name, curve) in curves)
+        {
+            if (curve.Recall.Count == 0) continue;
+            var line = plot.Add.ScatterLine(curve.Recall.ToArray(), curve.Precision.ToArray());
+            line.LegendText = $"{name} (AP {Evaluation.VocAveragePrecision.AllPoints(curve):0.00})";
+        }
+        plot.Axes.SetLimits(0, 1.02, 0, 1.02);
+        plot.XLabel("recall");
+        plot.YLabel("precision");
+        plot.Title("Precision-recall at IoU 0.5");
+        plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        Save(plot, path);
+    }
+
     private static ScottPlot.Plot NewPlot()
     {
         var plot = new ScottPlot.Plot();

@@ -76,7 +76,7 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--task", "detect")]
+    [InlineData("--batch", "1")]
     [InlineData("--task", "segment")]
     [InlineData("--size", "100")]
     [InlineData("--backbone", "vgg16")]

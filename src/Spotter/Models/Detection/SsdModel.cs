@@ -2,6 +2,7 @@ using Spotter.Boxes;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
 using Spotter.Training;
+using Spotter.Visualization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace Spotter.Models.Detection;
 /// on the classes and smooth L1 on the box offsets of matched anchors, both divided by the
 /// number of matched anchors. Output: N x A x (C + 4), class logits then box activations.
 /// </summary>
-public sealed class SsdModel : nn.Module<Tensor, Tensor>, ITrainable
+public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
 {
     private readonly Backbone body;
     private readonly ModuleList<nn.Module<Tensor, Tensor>> extras;
@@ -115,6 +116,22 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, ITrainable
     }
 
     public IMetrics NewMetrics() => new DetectionMetrics(this);
+
+    public IReadOnlyList<IReadOnlyList<PredictedBox>> PredictBatch(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Decode(forward(images)).Select(list => (IReadOnlyList<PredictedBox>)list.Select(d => new PredictedBox(d.ClassIndex, d.Box, d.Score)).ToList()).ToList();
+    }
+
+    public ModelInfo Describe(string backbone, IReadOnlyList<string> classes) => new()
+    {
+        Task = "detect",
+        Backbone = backbone,
+        Classes = classes,
+        InputSize = InputSize,
+        Detector = Settings,
+    };
 
     /// <summary>Per image: detections in input pixels, best first, after score threshold and class-aware NMS.</summary>
     public IReadOnlyList<IReadOnlyList<(int ClassIndex, float Score, Box Box)>> Decode(Tensor output, double? scoreThreshold = null)

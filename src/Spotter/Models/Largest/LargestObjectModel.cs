@@ -2,6 +2,7 @@ using Spotter.Boxes;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
 using Spotter.Training;
+using Spotter.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace Spotter.Models.Largest;
 /// in lesson 8); the joint head squashes its box activations with a sigmoid times Size and adds
 /// a weighted cross-entropy (lesson 9: L1 + 20 x CE).
 /// </summary>
-public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, ITrainable
+public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 {
     private readonly Backbone body;
     private readonly nn.Module<Tensor, Tensor> head;
@@ -74,6 +75,20 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, ITrainable
     }
 
     public IMetrics NewMetrics() => new LargestObjectMetrics(this);
+
+    /// <summary>One box per image; a class-only model's box is the whole image, a box-only model's class is -1.</summary>
+    public IReadOnlyList<IReadOnlyList<PredictedBox>> PredictBatch(Tensor images) =>
+        Predict(images).Select(p => (IReadOnlyList<PredictedBox>)[new PredictedBox(p.ClassIndex, p.Box ?? new Box(0, 0, InputSize, InputSize), p.Score)]).ToList();
+
+    public ModelInfo Describe(string backbone, IReadOnlyList<string> classes) => new()
+    {
+        Task = Task.Name(),
+        Backbone = backbone,
+        Classes = classes,
+        InputSize = InputSize,
+        ClassLossWeight = ClassLossWeight,
+        HeadDropout = DropoutScale,
+    };
 
     /// <summary>Per image: predicted class (or -1), its probability, and the box in input pixels (or null).</summary>
     public IReadOnlyList<(int ClassIndex, float Score, Box? Box)> Predict(Tensor images)

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using Spotter.Data;
 using Spotter.Data.Loading;
+using Spotter.Evaluation;
 using Spotter.Models;
 using Spotter.Models.Backbones;
+using Spotter.Models.Detection;
 using Spotter.Models.Largest;
 using Spotter.Runtime;
 using Spotter.Visualization;
@@ -10,29 +13,30 @@ using TorchSharp;
 namespace Spotter.Training;
 
 /// <summary>
-/// A whole lesson-8 training run, leaving a run folder: config.json, lr_find.png (when the LR
-/// finder chose the rate), metrics.csv, checkpoints/ (resumable), model.bin + model.json (the
-/// best epoch), losses.png and samples.png. The recipe is fastai's fine-tune: the head alone
-/// with the body frozen, then everything with differential learning rates
-/// (lr/200, lr/20, lr/2 for the three layer groups), one schedule per phase.
+/// A whole training run, leaving a run folder: config.json, lr_find.png (when the LR finder
+/// chose the rate), metrics.csv, checkpoints/ (resumable), model.bin + model.json (the best
+/// epoch), losses.png, samples.png, and for detection eval.json and pr_curves.png. The recipe is
+/// fastai's fine-tune: the head alone with the body frozen, then everything with differential
+/// learning rates (lr/200, lr/20, lr/2 for the three layer groups), one schedule per phase.
 /// </summary>
-public static class LargestObjectTrainer
+public static class Trainer
 {
+    public static readonly string[] Tasks = ["classify-largest", "locate-largest", "largest", "detect"];
+
     public sealed record Result(IReadOnlyDictionary<string, double> Metrics, string RunFolder, double LearningRate, int EpochsDone);
 
     public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false)
     {
         reporter ??= new SilentReporter();
         config.Validate();
-        if (!LargestObjectTasks.TryParse(config.Task, out var task))
-            throw new SpotterException($"--task {config.Task}: this trainer handles classify-largest, locate-largest and largest");
+        if (!Tasks.Contains(config.Task)) throw new SpotterException($"unknown --task '{config.Task}'; choose {string.Join(", ", Tasks)}");
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
 
         var dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
-        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit));
-        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit));
-        reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images with objects, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
+        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit), config.Task);
+        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit), config.Task);
+        reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
 
         using var store = new ImageStore(config.Size, train.Count + valid.Count);
         store.Warm(train.Concat(valid));
@@ -40,8 +44,8 @@ public static class LargestObjectTrainer
         var validLoader = new BatchLoader(valid, store, AugmentOptions.None(config.Size), config.Batch, shuffle: false);
 
         torch.manual_seed(config.Seed);
-        using var model = new LargestObjectModel(BackboneCatalog.Create(config.Backbone), task, dataset.Classes.Count, config.Size, config.ClassLossWeight, config.HeadDropout);
-        var info = LargestObjectModelFile.Describe(model, config.Backbone, dataset.Classes);
+        using var model = CreateModel(config, dataset.Classes.Count);
+        var info = model.Describe(config.Backbone, dataset.Classes);
         using var learner = new Learner(model, trainLoader, validLoader,
             new LearnerOptions { Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device }, config.Seed);
 
@@ -50,8 +54,8 @@ public static class LargestObjectTrainer
         if (!resume) (config with { LearningRate = lr }).Save(runFolder);
 
         var (metric, higherIsBetter) = model.NewMetrics().Primary;
-        var previousBest = resume ? ReadBest(checkpoints) : null;
-        var best = new BestModelCallback(metric, higherIsBetter, () => LargestObjectModelFile.Save(model, info, runFolder), checkpoints, config.Patience, previousBest);
+        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, info, runFolder), checkpoints, config.Patience,
+            resume ? Checkpoint.ReadState(checkpoints)?.Best : null);
         var losses = new LossRecorder();
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
             learner.Add(callback);
@@ -59,14 +63,33 @@ public static class LargestObjectTrainer
         RunPhases(config, learner, lr, reporter);
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
-        var (bestModel, _) = LargestObjectModelFile.Load(runFolder, device);
+        var (bestModel, _) = ModelFile.Load(runFolder, device);
         using (bestModel)
         {
-            var metrics = new Learner(bestModel, trainLoader, validLoader, new LearnerOptions { Device = device }).Validate();
+            var metrics = Report(bestModel, validLoader, dataset.Classes, runFolder, device);
             DrawSamples(bestModel, valid, dataset.Classes, Path.Combine(runFolder, "samples.png"), device);
-            reporter.Message($"Best epoch by {metric}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
+            reporter.Message($"Best epoch by {metric}: {string.Join(", ", metrics.Where(m => m.Key != "valid_loss").Select(m => $"{m.Key} {m.Value:0.####}"))}");
             return new Result(metrics, runFolder, lr, learner.History.Count);
         }
+    }
+
+    public static IImageModel CreateModel(TrainConfig config, int classCount)
+    {
+        var backbone = BackboneCatalog.Create(config.Backbone);
+        if (config.Task == "detect")
+            return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder));
+        LargestObjectTasks.TryParse(config.Task, out var task);
+        return new LargestObjectModel(backbone, task, classCount, config.Size, config.ClassLossWeight, config.HeadDropout);
+    }
+
+    /// <summary>The best model's validation metrics; for a detector also eval.json and pr_curves.png.</summary>
+    private static IReadOnlyDictionary<string, double> Report(IImageModel model, BatchLoader validLoader, IReadOnlyList<string> classes, string runFolder, TorchSharp.torch.Device device)
+    {
+        if (model is not SsdModel detector) return ModelEvaluation.Run(model, validLoader, device);
+        var report = ModelEvaluation.Detections(detector, validLoader, classes, device);
+        AtomicFile.WriteAllText(Path.Combine(runFolder, "eval.json"), JsonSerializer.Serialize(ModelEvaluation.ToJson(report), new JsonSerializerOptions { WriteIndented = true }));
+        Plots.PrecisionRecall(report.Curves, Path.Combine(runFolder, "pr_curves.png"));
+        return new Dictionary<string, double> { ["map50"] = report.Map50, ["map50_voc07"] = report.Map50Voc07, ["map50_95"] = report.Map50To95 };
     }
 
     private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter)
@@ -110,8 +133,6 @@ public static class LargestObjectTrainer
                ?? throw new SpotterException($"{runFolder}: config.json has no learning rate to resume with");
     }
 
-    private static double? ReadBest(string checkpoints) => Checkpoint.ReadState(checkpoints)?.Best;
-
     private static void PrepareFolder(string runFolder, bool resume)
     {
         if (resume) return;
@@ -121,20 +142,18 @@ public static class LargestObjectTrainer
         Directory.CreateDirectory(runFolder);
     }
 
-    private static List<ImageRecord> WithObjects(IReadOnlyList<ImageRecord> images) => images.Where(i => i.Objects.Count > 0).ToList();
+    // The largest-object tasks need an object; a detector also learns from images without any.
+    private static List<ImageRecord> WithObjects(IReadOnlyList<ImageRecord> images, string task) =>
+        images.Where(i => task == "detect" || i.Objects.Count > 0).ToList();
 
     /// <summary>samples.png: validation images, truth next to prediction, boxes in original pixels.</summary>
-    public static void DrawSamples(LargestObjectModel model, IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, string path, TorchSharp.torch.Device device, int count = 6)
+    public static void DrawSamples(IImageModel model, IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, string path, TorchSharp.torch.Device device, int count = 6)
     {
         var picked = images.Take(count).ToList();
         if (picked.Count == 0) return;
-        using var store = new ImageStore(model.InputSize, picked.Count);
-        var loader = new BatchLoader(picked, store, AugmentOptions.None(model.InputSize), picked.Count, shuffle: false);
-        using var batch = loader.Epoch(0).First();
-        batch.MoveTo(device);
-        var predictions = model.Predict(batch.Images);
-        var drawn = picked.Select((image, i) => LargestObjectPredictor.ToOriginal(predictions[i], image.Width, image.Height, model.InputSize)).ToList();
-        using var sheet = SampleSheet.Render(picked, drawn.Select(p => (IReadOnlyList<PredictedBox>)[p]).ToList(), classes);
+        var predictions = new ImagePredictor(model, device).Predict(picked.Select(i => i.Path).ToList())
+            .Select(p => (IReadOnlyList<PredictedBox>)p.Boxes.Where(b => b.Score >= 0.3f || model is not SsdModel).ToList()).ToList();
+        using var sheet = SampleSheet.Render(picked, predictions, classes);
         ImageGrid.Save(sheet, path);
     }
 }
