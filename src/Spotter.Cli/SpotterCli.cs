@@ -45,6 +45,7 @@ public static class SpotterCli
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(DetectCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
+        root.Subcommands.Add(DemoCommand.Create(output, error));
         return root;
     }
 

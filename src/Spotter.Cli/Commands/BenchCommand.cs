@@ -32,7 +32,58 @@ public static class BenchCommand
         train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
             parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(device)!)));
         command.Subcommands.Add(train);
+        command.Subcommands.Add(DetectBench(output, error));
         return command;
+    }
+
+    private static Command DetectBench(TextWriter output, TextWriter error)
+    {
+        var run = new Option<string?>("--run") { Description = "A trained run to time (default: an untrained detector on resnet18-imagenet)" };
+        var size = new Option<int>("--size") { DefaultValueFactory = _ => 256, Description = "Input size (without --run)" };
+        var batches = new Option<int[]>("--batches") { DefaultValueFactory = _ => [1, 8, 32], Description = "Batch sizes to time", AllowMultipleArgumentsPerToken = true };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
+        var command = new Command("detect", "Inference latency at batch 1, throughput at larger batches, and NMS time for 10,000 boxes over 20 classes.") { run, size, batches, device };
+        command.SetAction(parse => SpotterCli.Guard(error, () =>
+        {
+            var target = Devices.Parse(parse.GetValue(device)!);
+            var model = parse.GetValue(run) is { } folder
+                ? Spotter.Models.ModelFile.Load(folder, target).Model
+                : new Spotter.Models.Detection.SsdModel(BackboneCatalog.Create(BackboneCatalog.ImageNetResNet18), 20, parse.GetValue(size), new Spotter.Models.Detection.DetectorSettings());
+            using (model)
+            {
+                model.Module.to(target).eval();
+                output.WriteLine($"bench detect: {(parse.GetValue(run) ?? "untrained detector, resnet18-imagenet")}, {model.InputSize}x{model.InputSize}, {target.type}, {torch.get_num_threads()} libtorch threads");
+                foreach (var b in parse.GetValue(batches)!)
+                {
+                    using var images = torch.rand(b, 3, model.InputSize, model.InputSize, device: target);
+                    var seconds = Time(10, warmup: 2, (_, count) =>
+                    {
+                        for (var i = 0; i < count; i++) model.PredictBatch(images);
+                        return count;
+                    }) / 10;
+                    output.WriteLine($"  batch {b,3}: {seconds * 1000,8:0.0} ms per batch, {seconds * 1000 / b,7:0.0} ms per image, {b / seconds,7:0.0} images/s (forward, decode, NMS)");
+                }
+            }
+            output.WriteLine($"  NMS, 10,000 boxes over 20 classes (top 400 per class): {NmsMilliseconds(target):0.0} ms");
+            return SpotterCli.Success;
+        }));
+        return command;
+    }
+
+    private static double NmsMilliseconds(torch.Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        var generator = new torch.Generator(1);
+        var corners = torch.rand(10_000, 2, generator: generator) * 500;
+        var boxes = torch.cat([corners, corners + torch.rand(10_000, 2, generator: generator) * 100 + 4], 1).to(device);
+        var scores = torch.rand(10_000, generator: generator).to(device);
+        var classes = torch.randint(0, 20, [10_000], generator: generator).to(device);
+        var seconds = Time(10, warmup: 2, (_, count) =>
+        {
+            for (var i = 0; i < count; i++) Spotter.Boxes.Nms.Batched(boxes, scores, classes, 0.5).Dispose();
+            return count;
+        });
+        return seconds / 10 * 1000;
     }
 
     private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string deviceName)

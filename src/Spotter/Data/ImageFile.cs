@@ -37,6 +37,23 @@ public static class ImageFile
         return ApplyOrientation(bitmap, codec.EncodedOrigin);
     }
 
+    /// <summary>Decodes an image held in a stream (any format SkiaSharp reads), orientation applied.</summary>
+    public static SKBitmap Decode(Stream stream, string name = "image")
+    {
+        using var data = SKData.Create(stream);
+        using var codec = data is null ? null : SKCodec.Create(data);
+        if (codec is null) throw new SpotterException($"{name}: not a readable image");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            bitmap.Dispose();
+            throw new SpotterException($"{name}: cannot decode the image ({result})");
+        }
+        return ApplyOrientation(bitmap, codec.EncodedOrigin);
+    }
+
     private static SKCodec OpenCodec(string path)
     {
         if (!File.Exists(path)) throw new SpotterException($"{path}: image file not found");

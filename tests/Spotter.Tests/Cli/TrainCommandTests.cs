@@ -108,3 +108,24 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("model.json", error);
     }
 }
+
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("spotter-cli-demo-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void The_demo_trains_evaluates_and_detects_end_to_end()
+    {
+        // The real demo uses resnet18-imagenet and 1,000 scenes; here the same path runs small.
+        var (code, output, error) = CliRunner.Run("demo", "--out", _root, "--count", "40", "--epochs", "2", "--size", "128", "--backbone", "tiny", "--device", "cpu");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("mAP@0.5", output);
+        foreach (var file in new[] { "run/model.json", "run/eval.json", "run/pr_curves.png", "run/samples.png", "detections/detections.json" })
+            Assert.True(File.Exists(Path.Combine(_root, file)), $"{file} missing");
+        using var eval = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "run/eval.json")));
+        foreach (var key in new[] { "map50", "map50_voc07", "map50_95", "per_class" })
+            Assert.True(eval.RootElement.TryGetProperty(key, out _), $"eval.json lacks {key}");
+    }
+}
