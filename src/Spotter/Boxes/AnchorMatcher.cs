@@ -19,15 +19,16 @@ public sealed record AnchorMatcher(double PositiveIou = 0.5, double NegativeIou 
     {
         using var scope = NewDisposeScope();
         var count = anchors.shape[0];
-        if (groundTruth.shape[0] == 0) return full(count, Background, ScalarType.Int64).MoveToOuterDisposeScope();
+        var device = anchors.device;
+        if (groundTruth.shape[0] == 0) return full(count, Background, ScalarType.Int64, device: device).MoveToOuterDisposeScope();
         var iou = BoxOps.Iou(groundTruth, anchors);           // G x A
         var (bestIou, bestTruth) = iou.max(0);                 // per anchor
         var matched = bestTruth.clone();
-        matched[bestIou < PositiveIou] = tensor(Ignore);
-        matched[bestIou < NegativeIou] = tensor(Background);
+        matched[bestIou < PositiveIou] = tensor(Ignore, device: device);
+        matched[bestIou < NegativeIou] = tensor(Background, device: device);
         // Each ground-truth box claims its best anchor, whatever the IoU (later boxes win ties).
         var bestAnchor = iou.argmax(1);                        // per ground truth
-        matched[bestAnchor] = arange(groundTruth.shape[0], dtype: ScalarType.Int64);
+        matched[bestAnchor] = arange(groundTruth.shape[0], dtype: ScalarType.Int64, device: device);
         return matched.MoveToOuterDisposeScope();
     }
 }

@@ -15,7 +15,7 @@ public static class Nms
     {
         using var scope = NewDisposeScope();
         var n = (int)boxes.shape[0];
-        if (n == 0) return empty(0, ScalarType.Int64).MoveToOuterDisposeScope();
+        if (n == 0) return empty(0, ScalarType.Int64, device: boxes.device).MoveToOuterDisposeScope();
         var order = scores.argsort(descending: true);
         var sorted = boxes.index_select(0, order);
         var overlaps = (BoxOps.Iou(sorted, sorted) > iouThreshold).to(ScalarType.Byte).cpu().data<byte>().ToArray();
@@ -54,7 +54,7 @@ public static class Nms
             var kept = Greedy(boxes.index_select(0, members), memberScores, iouThreshold);
             keptIndices.Add(members.index_select(0, kept));
         }
-        if (keptIndices.Count == 0) return empty(0, ScalarType.Int64).MoveToOuterDisposeScope();
+        if (keptIndices.Count == 0) return empty(0, ScalarType.Int64, device: boxes.device).MoveToOuterDisposeScope();
         var all = cat(keptIndices);
         var order = scores.index_select(0, all).argsort(descending: true);
         return all.index_select(0, order)[..Math.Min(maxDetections, (int)all.shape[0])].MoveToOuterDisposeScope();

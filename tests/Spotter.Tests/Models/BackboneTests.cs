@@ -111,3 +111,29 @@ public sealed class BackboneTests : IDisposable
         Assert.True(converted.PooledFeatures(image).equal(cached.PooledFeatures(image)).all().item<bool>());
     }
 }
+
+public sealed class DeviceMoveTests
+{
+    [Theory]
+    [InlineData("tiny")]
+    [InlineData("resnet18")]
+    public void A_backbone_moved_to_another_dtype_still_runs(string spec)
+    {
+        // Moving a module (to CUDA, or to float64 here on the CPU) replaces its buffer tensors;
+        // nothing may keep using the old ones.
+        using var scope = NewDisposeScope();
+        using var backbone = BackboneCatalog.Create(spec);
+        backbone.to(ScalarType.Float64);
+        var features = backbone.PooledFeatures(rand(new long[] { 1, 3, 64, 64 }, dtype: ScalarType.Float64));
+        Assert.Equal(ScalarType.Float64, features.dtype);
+    }
+
+    [Fact]
+    public void The_imagenet_normalisation_survives_a_move()
+    {
+        using var scope = NewDisposeScope();
+        using var backbone = BackboneCatalog.CreateUntrained(BackboneCatalog.ImageNetResNet18);
+        backbone.to(ScalarType.Float64);
+        Assert.Equal(new long[] { 1, 512 }, backbone.PooledFeatures(rand(new long[] { 1, 3, 96, 96 }, dtype: ScalarType.Float64)).shape);
+    }
+}

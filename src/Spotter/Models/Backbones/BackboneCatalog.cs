@@ -46,6 +46,13 @@ public static class BackboneCatalog
     {
         TorchRuntime.EnsureLoaded();
         if (spec == ImageNetResNet18) return LoadImageNetResNet18();
+        if (spec.StartsWith(ImageNetResNet18 + ":", StringComparison.Ordinal))
+        {
+            // The converted weights exported to a file (e.g. fp16 safetensors for a machine without the ONNX model).
+            var exported = new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
+            TorchvisionWeights.Load(exported, spec[(ImageNetResNet18.Length + 1)..]);
+            return exported;
+        }
         var colon = spec.IndexOf(':');
         var name = colon < 0 ? spec : spec[..colon];
         if (!Architectures.TryGetValue(name, out var architecture))
@@ -63,7 +70,7 @@ public static class BackboneCatalog
     public static Backbone CreateUntrained(string spec)
     {
         TorchRuntime.EnsureLoaded();
-        if (spec == ImageNetResNet18)
+        if (spec == ImageNetResNet18 || spec.StartsWith(ImageNetResNet18 + ":", StringComparison.Ordinal))
             return new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
         var name = spec.Split(':', 2)[0];
         if (!Architectures.TryGetValue(name, out var architecture))

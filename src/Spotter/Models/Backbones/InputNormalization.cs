@@ -5,7 +5,8 @@ namespace Spotter.Models.Backbones;
 
 /// <summary>
 /// Turns RGB 0..1 images into what a backbone's weights were trained on. Its constants are
-/// buffers, so they travel with the model's weights.
+/// buffers, so they travel with the model's weights. They are looked up at every forward, never
+/// kept in fields: moving the module to another device or dtype replaces the buffer tensors.
 /// </summary>
 public sealed class InputNormalization : nn.Module<Tensor, Tensor>
 {
@@ -13,18 +14,17 @@ public sealed class InputNormalization : nn.Module<Tensor, Tensor>
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
-    private readonly Tensor _mean;
-    private readonly Tensor _scale;
     private readonly bool _toBgr;
 
     private InputNormalization(Tensor mean, Tensor scale, bool toBgr) : base(nameof(InputNormalization))
     {
-        _mean = mean;
-        _scale = scale;
         _toBgr = toBgr;
-        register_buffer("mean", _mean);
-        register_buffer("scale", _scale);
+        register_buffer("mean", mean);
+        register_buffer("scale", scale);
     }
+
+    private Tensor Mean => get_buffer("mean")!;
+    private Tensor Scale => get_buffer("scale")!;
 
     /// <summary>(x - mean) / std per channel, as torchvision models expect.</summary>
     public static InputNormalization MeanStd(float[] mean, float[] std) =>
@@ -45,14 +45,15 @@ public sealed class InputNormalization : nn.Module<Tensor, Tensor>
         if (_toBgr)
         {
             var mean = MeanFor(x.shape[2], x.shape[3]);
-            return (x * _scale - mean).MoveToOuterDisposeScope();
+            return (x * Scale - mean).MoveToOuterDisposeScope();
         }
-        return ((x - _mean) * _scale).MoveToOuterDisposeScope();
+        return ((x - Mean) * Scale).MoveToOuterDisposeScope();
     }
 
     private Tensor MeanFor(long height, long width)
     {
-        if (_mean.shape[2] == height && _mean.shape[3] == width) return _mean;
-        return nn.functional.interpolate(_mean, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        var mean = Mean;
+        if (mean.shape[2] == height && mean.shape[3] == width) return mean;
+        return nn.functional.interpolate(mean, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 }
