@@ -53,7 +53,10 @@ public static class DetectCommand
                     results.Add(new ImageJson(p.Path, p.Width, p.Height,
                         kept.Select(d => new DetectionJson(className(d.ClassIndex), d.Score, [d.Box.X1, d.Box.Y1, d.Box.X2, d.Box.Y2])).ToList()));
                     Annotate(p.Path, kept, info.Classes, UniqueName(folder, p.Path, names));
+                    if (!Console.IsErrorRedirected && ReferenceEquals(error, Console.Error))
+                        error.Write($"\r  {results.Count}/{files.Count} images");
                 }
+                if (!Console.IsErrorRedirected && ReferenceEquals(error, Console.Error)) error.Write("\r" + new string(' ', 40) + "\r");
                 var text = JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true });
                 AtomicFile.WriteAllText(Path.Combine(folder, "detections.json"), text);
                 if (parse.GetValue(json)) output.WriteLine(text);

@@ -27,6 +27,9 @@ public static class TrainCommand
         var headDropout = new Option<double>("--head-dropout") { Description = "Multiplies the head's dropout (1: the lessons' 0.25/0.5; 0: none)", DefaultValueFactory = _ => defaults.HeadDropout };
         var anchors = new Option<string>("--anchors") { Description = "detect: default (feature maps at strides 8-64) or lesson (4x4, 2x2, 1x1)", DefaultValueFactory = _ => defaults.Anchors };
         var boxCoder = new Option<string>("--box-coder") { Description = "detect: ssd (offsets with variances) or lesson (tanh around the anchor)", DefaultValueFactory = _ => defaults.BoxCoder };
+        var zooms = new Option<double[]?>("--anchor-zooms") { Description = "detect: anchor zooms at every cell (default 0.7 1 1.4)", AllowMultipleArgumentsPerToken = true };
+        var ratios = new Option<double[]?>("--anchor-ratios") { Description = "detect: anchor width/height ratios (default 1 0.5 2)", AllowMultipleArgumentsPerToken = true };
+        var anchorScale = new Option<double>("--anchor-scale") { Description = "detect: anchor width in grid cells at zoom 1", DefaultValueFactory = _ => defaults.AnchorScale };
         var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
         var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and lighting changes" };
@@ -37,7 +40,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, classWeight, headDropout, anchors, boxCoder, trainSplit, validSplit, noAugment, patience, device, seed, images,
+            clipNorm, classWeight, headDropout, anchors, boxCoder, zooms, ratios, anchorScale, trainSplit, validSplit, noAugment, patience, device, seed, images,
         };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
@@ -54,7 +57,7 @@ public static class TrainCommand
                 Backbone = parse.GetValue(backbone)!, Epochs = parse.GetValue(epochs), FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
                 Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Schedule = parse.GetValue(schedule)!,
                 Optimizer = parse.GetValue(optimizer)!, WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
-                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
+                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, AnchorZooms = NullIfEmpty(parse.GetValue(zooms)), AnchorRatios = NullIfEmpty(parse.GetValue(ratios)), AnchorScale = parse.GetValue(anchorScale), TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 ImageFolder = parse.GetValue(images),
             };
@@ -63,6 +66,8 @@ public static class TrainCommand
         }));
         return command;
     }
+
+    private static double[]? NullIfEmpty(double[]? values) => values is { Length: > 0 } ? values : null;
 
     private static Trainer.Result Run(TrainConfig config, string folder, ITrainingReporter reporter, bool resume) =>
         Trainer.Train(config, folder, reporter, resume);

@@ -28,6 +28,10 @@ public sealed record TrainConfig
     [JsonPropertyName("anchors")] public string Anchors { get; init; } = "default";
     /// <summary>detect: "ssd" offsets or the lesson's "lesson" tanh decoding.</summary>
     [JsonPropertyName("box_coder")] public string BoxCoder { get; init; } = "ssd";
+    /// <summary>detect, default anchors: zooms and width/height ratios at every cell, and the anchor width in cells at zoom 1.</summary>
+    [JsonPropertyName("anchor_zooms")] public IReadOnlyList<double>? AnchorZooms { get; init; }
+    [JsonPropertyName("anchor_ratios")] public IReadOnlyList<double>? AnchorRatios { get; init; }
+    [JsonPropertyName("anchor_scale")] public double AnchorScale { get; init; } = 3;
     [JsonPropertyName("train_split")] public string TrainSplit { get; init; } = "train";
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
@@ -63,6 +67,9 @@ public sealed record TrainConfig
         if (Size < 32 || Size % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {Size}");
         if (Task == "detect" && Anchors == "default" && Size % 64 != 0) throw new SpotterException($"--size must be a multiple of 64 for detection (its coarsest map has stride 64), got {Size}");
         if (Anchors is not ("default" or "lesson")) throw new SpotterException($"unknown --anchors '{Anchors}'; choose default or lesson");
+        if (AnchorZooms is { } z && (z.Count == 0 || z.Any(v => v <= 0))) throw new SpotterException("--anchor-zooms must be positive numbers");
+        if (AnchorRatios is { } r && (r.Count == 0 || r.Any(v => v <= 0))) throw new SpotterException("--anchor-ratios must be positive numbers");
+        if (AnchorScale <= 0) throw new SpotterException("--anchor-scale must be positive");
         if (BoxCoder is not ("ssd" or "lesson")) throw new SpotterException($"unknown --box-coder '{BoxCoder}'; choose ssd or lesson");
         if (Batch < 2) throw new SpotterException("--batch must be at least 2 (batch norm needs two images)");
         if (LearningRate is <= 0) throw new SpotterException("--lr must be positive");

@@ -77,7 +77,8 @@ public static class Trainer
     {
         var backbone = BackboneCatalog.Create(config.Backbone);
         if (config.Task == "detect")
-            return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder));
+            return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder,
+                Zooms: config.AnchorZooms, Ratios: config.AnchorRatios, AnchorScale: config.AnchorScale));
         LargestObjectTasks.TryParse(config.Task, out var task);
         return new LargestObjectModel(backbone, task, classCount, config.Size, config.ClassLossWeight, config.HeadDropout);
     }

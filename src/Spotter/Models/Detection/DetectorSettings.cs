@@ -6,16 +6,19 @@ namespace Spotter.Models.Detection;
 /// How a detector lays its anchors and decodes boxes. "default": feature maps at strides 8, 16,
 /// 32 and 64 (three backbone stages and one extra stride-2 block), anchors 3 cells wide with
 /// zooms 0.7, 1, 1.4 and ratios 1:1, 1:2, 2:1 (small objects get anchors from the stride-8 map),
-/// SSD offset coding. "lesson": lesson 9's 4x4, 2x2, 1x1 grids and tanh decoding.
+/// SSD offset coding; zooms, ratios and the scale (anchor width in cells) can be changed. "lesson": lesson 9's 4x4, 2x2, 1x1 grids and tanh decoding.
 /// </summary>
 public sealed record DetectorSettings(string Anchors = "default", string Coder = "ssd", double PositiveIou = 0.5, double NegativeIou = 0.4,
-    double FocalAlpha = 0.25, double FocalGamma = 2, double ScoreThreshold = 0.05, double NmsIou = 0.5, int MaxDetections = 100)
+    double FocalAlpha = 0.25, double FocalGamma = 2, double ScoreThreshold = 0.05, double NmsIou = 0.5, int MaxDetections = 100,
+    IReadOnlyList<double>? Zooms = null, IReadOnlyList<double>? Ratios = null, double AnchorScale = 3)
 {
     public static readonly int[] DefaultStrides = [8, 16, 32, 64];
+    public static readonly double[] DefaultZooms = [0.7, 1.0, 1.4];
+    public static readonly double[] DefaultRatios = [1.0, 0.5, 2.0];
 
     public AnchorSpec AnchorSpecFor(int inputSize) => Anchors switch
     {
-        "default" => new AnchorSpec(DefaultStrides.Select(s => inputSize / s).ToArray(), [0.7, 1.0, 1.4], [1.0, 0.5, 2.0], Scale: 3),
+        "default" => new AnchorSpec(DefaultStrides.Select(s => inputSize / s).ToArray(), Zooms ?? DefaultZooms, Ratios ?? DefaultRatios, AnchorScale),
         "lesson" => AnchorSpec.Lesson,
         _ => throw new SpotterException($"unknown anchors '{Anchors}'; choose default or lesson"),
     };
