@@ -10,6 +10,9 @@ public interface IBoxCoder
 
     /// <summary>The activations that decode to <paramref name="boxes"/> (the regression target).</summary>
     Tensor Encode(Tensor boxes, Tensor anchors);
+
+    /// <summary>The coder for a subset of the anchors (those at <paramref name="anchorIndex"/>).</summary>
+    IBoxCoder Subset(Tensor anchorIndex);
 }
 
 /// <summary>
@@ -18,6 +21,8 @@ public interface IBoxCoder
 /// </summary>
 public sealed class SsdBoxCoder(double centreVariance = 0.1, double sizeVariance = 0.2) : IBoxCoder
 {
+    public IBoxCoder Subset(Tensor anchorIndex) => this;
+
     public Tensor Decode(Tensor activations, Tensor anchors)
     {
         using var scope = NewDisposeScope();
@@ -59,6 +64,8 @@ public sealed class SsdBoxCoder(double centreVariance = 0.1, double sizeVariance
 /// </summary>
 public sealed class LessonBoxCoder(Tensor cellSizes) : IBoxCoder
 {
+    public IBoxCoder Subset(Tensor anchorIndex) => new LessonBoxCoder(cellSizes.to(anchorIndex.device).index_select(0, anchorIndex));
+
     public Tensor Decode(Tensor activations, Tensor anchors)
     {
         using var scope = NewDisposeScope();

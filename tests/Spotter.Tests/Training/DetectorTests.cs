@@ -13,6 +13,24 @@ public sealed class DetectorTests(TrainingFixture fixture, ITestOutputHelper log
     {
         torch.manual_seed(3);
         using var model = new SsdModel(BackboneCatalog.Create("tiny"), fixture.Dataset.Classes.Count, 128, new DetectorSettings());
+        Overfit(model);
+    }
+
+    [Fact]
+    public void The_lessons_anchors_and_tanh_decoding_train_too()
+    {
+        torch.manual_seed(3);
+        using var model = new SsdModel(BackboneCatalog.Create("tiny"), fixture.Dataset.Classes.Count, 128, new DetectorSettings(Anchors: "lesson", Coder: "lesson"));
+        Assert.Equal([2, 1, 1], model.Spec.Grids); // 4 -> 2 -> 1 -> 1 at 128 (4, 2, 1 at 224)
+        using var learner = new Learner(model, fixture.Loader(count: 8, size: 128, batch: 8), null);
+        var first = learner.Fit(1, [3e-3], LrSchedule.Constant)[0].TrainLoss;
+        var later = learner.Fit(20, [3e-3], LrSchedule.Constant)[^1].TrainLoss;
+        Assert.True(later < first / 2, $"loss {first} -> {later}");
+        Assert.Equal(new[] { 4, 2, 1 }, new DetectorSettings(Anchors: "lesson").AnchorSpecFor(224).Grids);
+    }
+
+    private void Overfit(SsdModel model)
+    {
         var loader = fixture.Loader(count: 8, size: 128, batch: 8);
         using var learner = new Learner(model, loader, loader, new LearnerOptions { WeightDecay = 0 });
         var before = learner.Validate();

@@ -19,9 +19,17 @@ public sealed record DetectorSettings(string Anchors = "default", string Coder =
     public AnchorSpec AnchorSpecFor(int inputSize) => Anchors switch
     {
         "default" => new AnchorSpec(DefaultStrides.Select(s => inputSize / s).ToArray(), Zooms ?? DefaultZooms, Ratios ?? DefaultRatios, AnchorScale),
-        "lesson" => AnchorSpec.Lesson,
+        // Lesson 9's grids are what three stride-2 blocks make of the last map: 7 -> 4 -> 2 -> 1 at 224.
+        "lesson" => AnchorSpec.Lesson with { Grids = LessonGrids(inputSize / 32) },
         _ => throw new SpotterException($"unknown anchors '{Anchors}'; choose default or lesson"),
     };
+
+    private static int[] LessonGrids(int last)
+    {
+        var first = (last + 1) / 2;
+        var second = (first + 1) / 2;
+        return [first, second, (second + 1) / 2];
+    }
 
     public IBoxCoder CoderFor(AnchorSpec spec, int inputSize) => Coder switch
     {

@@ -106,7 +106,7 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
                 var truthIndex = matched.index_select(0, anchorIndex);
                 var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), device: output.device).index_select(0, truthIndex);
                 targets.index_put_(ones(anchorIndex.shape[0], device: output.device), anchorIndex, classes);
-                var encoded = _coder.Encode(truth.index_select(0, truthIndex), anchors.index_select(0, anchorIndex));
+                var encoded = _coder.Subset(anchorIndex).Encode(truth.index_select(0, truthIndex), anchors.index_select(0, anchorIndex));
                 boxLoss += nn.functional.smooth_l1_loss(deltas[i].index_select(0, anchorIndex), encoded, nn.Reduction.Sum, beta: 1.0 / 9);
             }
             classLoss += FocalLoss.Compute(logits[i][considered], targets[considered], Settings.FocalAlpha, Settings.FocalGamma);
@@ -152,7 +152,7 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
             }
             var anchorIndex = candidates.div(ClassCount, RoundingMode.floor);
             var classes = candidates.remainder(ClassCount);
-            var boxes = _coder.Decode(output[i, .., ClassCount..].index_select(0, anchorIndex), anchors.index_select(0, anchorIndex)).clamp(0, InputSize);
+            var boxes = _coder.Subset(anchorIndex).Decode(output[i, .., ClassCount..].index_select(0, anchorIndex), anchors.index_select(0, anchorIndex)).clamp(0, InputSize);
             var candidateScores = scores.index_select(0, candidates);
             var kept = Nms.Batched(boxes, candidateScores, classes, Settings.NmsIou, maxDetections: Settings.MaxDetections);
             var keptBoxes = boxes.index_select(0, kept).cpu().data<float>().ToArray();
