@@ -26,15 +26,7 @@ public static class ImageFile
     public static SKBitmap Decode(string path)
     {
         using var codec = OpenCodec(path);
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-        {
-            bitmap.Dispose();
-            throw new SpotterException($"{path}: cannot decode the image ({result})");
-        }
-        return ApplyOrientation(bitmap, codec.EncodedOrigin);
+        return DecodeWith(codec, path);
     }
 
     /// <summary>Decodes an image held in a stream (any format SkiaSharp reads), orientation applied.</summary>
@@ -43,6 +35,12 @@ public static class ImageFile
         using var data = SKData.Create(stream);
         using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null) throw new SpotterException($"{name}: not a readable image");
+        return DecodeWith(codec, name);
+    }
+
+    // Decodes to RGBA; a truncated file gives what it has (the rest stays blank).
+    private static SKBitmap DecodeWith(SKCodec codec, string name)
+    {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
