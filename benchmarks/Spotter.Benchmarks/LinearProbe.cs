@@ -84,14 +84,11 @@ public static class LinearProbe
             var x = rng.NextSingle() * (image.Width - side);
             var y = rng.NextSingle() * (image.Height - side);
             var box = new Spotter.Boxes.Box(x, y, x + side, y + side);
-            var overlap = image.Objects.Max(o => Intersection(o.Box, box) / box.Area);
+            var overlap = image.Objects.Max(o => o.Box.Intersection(box) / box.Area);
             if (overlap < 0.1f) return box;
         }
         return null;
     }
-
-    private static float Intersection(Spotter.Boxes.Box a, Spotter.Boxes.Box b) =>
-        Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1)) * Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
 
     private static Tensor Features(Backbone backbone, Tensor crops)
     {

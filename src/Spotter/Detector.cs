@@ -37,8 +37,8 @@ public sealed class Detector : IDisposable
     public ModelInfo Info { get; }
     public IReadOnlyList<string> Classes => Info.Classes;
 
-    /// <summary>Detections below this score are dropped: 0.3 for a detector, 0 for the largest-object models.</summary>
-    public float DefaultThreshold => Info.Task == "detect" ? 0.3f : 0f;
+    /// <summary>Detections below this score are dropped unless a threshold is given (see <see cref="ModelInfo.DisplayThreshold"/>).</summary>
+    public float DefaultThreshold => Info.DisplayThreshold;
 
     /// <param name="path">A run folder made by <c>spotter train</c>, or its model.json.</param>
     /// <param name="device">auto, cpu or cuda.</param>

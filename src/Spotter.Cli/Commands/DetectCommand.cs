@@ -48,7 +48,7 @@ public static class DetectCommand
                 var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var p in new ImagePredictor(model, target).Predict(files, parse.GetValue(batch)))
                 {
-                    var kept = p.Boxes.Where(b => b.Score >= (minimum ?? (info.Task == "detect" ? 0.3f : 0f))).ToList();
+                    var kept = p.Boxes.Where(b => b.Score >= (minimum ?? info.DisplayThreshold)).ToList();
                     var className = (int c) => c < 0 ? "object" : info.Classes[c];
                     results.Add(new ImageJson(p.Path, p.Width, p.Height,
                         kept.Select(d => new DetectionJson(className(d.ClassIndex), d.Score, [d.Box.X1, d.Box.Y1, d.Box.X2, d.Box.Y2])).ToList()));

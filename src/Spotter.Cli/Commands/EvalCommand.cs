@@ -34,7 +34,7 @@ public static class EvalCommand
             {
                 var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
                 var records = ModelEvaluation.ToModelClasses(data, DatasetSplits.Select(data, parse.GetValue(split)!), info.Classes)
-                    .Where(r => r.Objects.Count > 0 || model is SsdModel).ToList();
+                    .Where(r => ModelInfo.CanUse(info.Task, r)).ToList();
                 using var store = new ImageStore(info.InputSize, records.Count);
                 var loader = new BatchLoader(records, store, AugmentOptions.None(info.InputSize), parse.GetValue(batch), shuffle: false);
                 if (model is SsdModel detector)

@@ -33,7 +33,7 @@ public static class LrFindCommand
             if (!Trainer.Tasks.Contains(config.Task)) throw new SpotterException($"unknown --task '{config.Task}'; choose {string.Join(", ", Trainer.Tasks)}");
             var target = Devices.Parse(parse.GetValue(device)!);
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
-            var train = DatasetSplits.Select(data, "train").Where(i => i.Objects.Count > 0 || config.Task == "detect").ToList();
+            var train = DatasetSplits.Select(data, "train").Where(i => Spotter.Models.ModelInfo.CanUse(config.Task, i)).ToList();
             var inputSize = parse.GetValue(size);
             using var store = new ImageStore(inputSize, train.Count);
             var loader = new BatchLoader(train, store, new AugmentOptions(inputSize), parse.GetValue(batch), shuffle: true);

@@ -11,6 +11,21 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2)
     public float Area => Math.Max(0, Width) * Math.Max(0, Height);
     public bool HasArea => Width > 0 && Height > 0;
 
+    /// <summary>COCO's size buckets: small below 32x32 pixels of area, large from 96x96.</summary>
+    public const float SmallArea = 32 * 32, LargeArea = 96 * 96;
+
+    /// <summary>Area shared with another box (0 when they do not overlap).</summary>
+    public float Intersection(Box other) =>
+        Math.Max(0, Math.Min(X2, other.X2) - Math.Max(X1, other.X1)) * Math.Max(0, Math.Min(Y2, other.Y2) - Math.Max(Y1, other.Y1));
+
+    /// <summary>Intersection over union (0 when both are empty).</summary>
+    public float Iou(Box other)
+    {
+        var intersection = Intersection(other);
+        var union = Area + other.Area - intersection;
+        return union <= 0 ? 0 : intersection / union;
+    }
+
     /// <summary>The part of the box inside a width x height image.</summary>
     public Box ClipTo(int width, int height) =>
         new(Math.Clamp(X1, 0, width), Math.Clamp(Y1, 0, height), Math.Clamp(X2, 0, width), Math.Clamp(Y2, 0, height));

@@ -1,3 +1,4 @@
+using Spotter.Boxes;
 using System.Collections.Concurrent;
 
 namespace Spotter.Data;
@@ -27,9 +28,6 @@ public sealed record DataCheckReport(
 /// </summary>
 public static class DataCheck
 {
-    /// <summary>COCO's size buckets: small below 32x32 pixels of area, large above 96x96.</summary>
-    public const float SmallArea = 32 * 32, LargeArea = 96 * 96;
-
     public static DataCheckReport Run(Dataset dataset)
     {
         var imageProblems = new ConcurrentBag<(int Order, DataProblem Problem, bool Unreadable)>();
@@ -79,7 +77,7 @@ public static class DataCheck
     private static (int, int, int) BoxSizes(Dataset dataset)
     {
         var areas = dataset.Images.SelectMany(i => i.Objects).Select(o => o.Box.Area).ToList();
-        return (areas.Count(a => a < SmallArea), areas.Count(a => a >= SmallArea && a < LargeArea), areas.Count(a => a >= LargeArea));
+        return (areas.Count(a => a < Box.SmallArea), areas.Count(a => a >= Box.SmallArea && a < Box.LargeArea), areas.Count(a => a >= Box.LargeArea));
     }
 
     private static (int, int, int) Spread(IEnumerable<int> values)

@@ -48,12 +48,4 @@ public sealed class Dataset
         var byId = Images.ToDictionary(i => i.Id);
         return ids.Where(byId.ContainsKey).Select(id => byId[id]).ToList();
     }
-
-    /// <summary>A copy with other images (and the splits restricted to them).</summary>
-    public Dataset WithImages(IReadOnlyList<ImageRecord> images)
-    {
-        var kept = images.Select(i => i.Id).ToHashSet();
-        var splits = Splits.ToDictionary(s => s.Key, s => (IReadOnlyList<string>)s.Value.Where(kept.Contains).ToList());
-        return new Dataset(Source, Format, Classes, images, splits, Problems, CategoryIds);
-    }
 }

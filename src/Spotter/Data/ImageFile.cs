@@ -13,6 +13,12 @@ public sealed record ImageInfo(int Width, int Height, string Format, bool LooksT
 /// </summary>
 public static class ImageFile
 {
+    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
+        { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff" };
+
+    /// <summary>Whether a file name looks like an image (for listing folders; reading goes by the bytes).</summary>
+    public static bool HasImageExtension(string path) => Extensions.Contains(Path.GetExtension(path));
+
     /// <summary>Size, format and a quick truncation check, from the header and the last bytes.</summary>
     public static ImageInfo Probe(string path)
     {

@@ -3,8 +3,6 @@ namespace Spotter.Data;
 /// <summary>Expands what a user types for images: files, folders (their images) and globs (* and ? in the file name).</summary>
 public static class InputFiles
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp" };
-
     public static IReadOnlyList<string> Expand(IEnumerable<string> inputs)
     {
         var files = new List<string>();
@@ -12,12 +10,12 @@ public static class InputFiles
         {
             if (File.Exists(input)) files.Add(input);
             else if (Directory.Exists(input))
-                files.AddRange(Directory.EnumerateFiles(input).Where(f => Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal));
+                files.AddRange(Directory.EnumerateFiles(input).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal));
             else if (input.IndexOfAny(['*', '?']) >= 0)
             {
                 var folder = Path.GetDirectoryName(input) is { Length: > 0 } d ? d : ".";
                 var matches = Directory.Exists(folder)
-                    ? Directory.EnumerateFiles(folder, Path.GetFileName(input)).Where(f => Extensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).ToList()
+                    ? Directory.EnumerateFiles(folder, Path.GetFileName(input)).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal).ToList()
                     : [];
                 if (matches.Count == 0) throw new SpotterException($"{input}: no image matches");
                 files.AddRange(matches);

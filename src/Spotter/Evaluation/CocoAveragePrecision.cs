@@ -14,15 +14,14 @@ namespace Spotter.Evaluation;
 public static class CocoAveragePrecision
 {
     public static readonly double[] IouThresholds = Enumerable.Range(0, 10).Select(i => 0.5 + 0.05 * i).ToArray();
-    public const float SmallArea = 32 * 32, LargeArea = 96 * 96;
 
     /// <summary>A range of box areas in pixels; the "all" range is [0, infinity).</summary>
     public readonly record struct AreaRange(double Min, double Max)
     {
         public static readonly AreaRange All = new(0, double.MaxValue);
-        public static readonly AreaRange Small = new(0, SmallArea);
-        public static readonly AreaRange Medium = new(SmallArea, LargeArea);
-        public static readonly AreaRange Large = new(LargeArea, double.MaxValue);
+        public static readonly AreaRange Small = new(0, Box.SmallArea);
+        public static readonly AreaRange Medium = new(Box.SmallArea, Box.LargeArea);
+        public static readonly AreaRange Large = new(Box.LargeArea, double.MaxValue);
         public bool Contains(double area) => area >= Min && area <= Max;
     }
 
@@ -70,8 +69,8 @@ public static class CocoAveragePrecision
                 // Once matched to a real object, never switch to an ignored one.
                 if (best > -1 && !truth[best].Ignored && truth[g].Ignored) break;
                 var iou = truth[g].Crowd
-                    ? Overlap.Intersection(d.Box, truth[g].Box) / Math.Max(d.Box.Area, 1e-12)
-                    : Overlap.Iou(d.Box, truth[g].Box);
+                    ? d.Box.Intersection(truth[g].Box) / Math.Max(d.Box.Area, 1e-12)
+                    : d.Box.Iou(truth[g].Box);
                 if (iou < bestIou) continue;
                 bestIou = iou;
                 best = g;

@@ -32,7 +32,7 @@ public static class VocAveragePrecision
             for (var g = 0; g < candidates.Count; g++)
             {
                 if (candidates[g].Crowd) continue;
-                var iou = Overlap.Iou(d.Box, candidates[g].Box);
+                double iou = d.Box.Iou(candidates[g].Box);
                 if (iou > bestIou) (bestIou, best) = (iou, g);
             }
             if (best >= 0 && bestIou >= iouThreshold && candidates[best].Difficult) continue;
@@ -41,7 +41,7 @@ public static class VocAveragePrecision
                 claimed[d.Image][best] = true;
                 tp++;
             }
-            else if (candidates.Any(t => t.Crowd && Overlap.Intersection(d.Box, t.Box) / Math.Max(d.Box.Area, 1e-12) >= iouThreshold))
+            else if (candidates.Any(t => t.Crowd && d.Box.Intersection(t.Box) / Math.Max(d.Box.Area, 1e-12) >= iouThreshold))
             {
                 continue;
             }

@@ -27,6 +27,19 @@ public sealed record ModelInfo
     [JsonPropertyName("input")] public string Input { get; init; } = "RGB 0..1, squashed to input_size x input_size; normalisation is inside the model";
     [JsonPropertyName("spotter_version")] public string SpotterVersion { get; init; } = typeof(ModelInfo).Assembly.GetName().Version?.ToString(3) ?? "";
 
+    /// <summary>Whether the task is every-object detection (rather than a largest-object task).</summary>
+    public static bool IsDetection(string task) => task == "detect";
+
+    /// <summary>
+    /// Which images a task can learn from: a detector also learns from images without objects
+    /// (all background); the largest-object tasks need an object.
+    /// </summary>
+    public static bool CanUse(string task, Data.ImageRecord image) => IsDetection(task) || image.Objects.Count > 0;
+
+    /// <summary>The score below which detections are not shown: 0.3 for a detector (its raw output keeps
+    /// everything above 0.05 for mAP), 0 for the largest-object models (one answer per image).</summary>
+    [JsonIgnore] public float DisplayThreshold => IsDetection(Task) ? 0.3f : 0f;
+
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public void Save(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));

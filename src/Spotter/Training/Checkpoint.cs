@@ -33,7 +33,7 @@ public static class Checkpoint
         AtomicFile.Write(Path.Combine(folder, weights), temp => learner.Model.Module.save(temp));
         AtomicFile.Write(Path.Combine(folder, optimizer), temp => ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).save_py(temp));
         var state = new State { EpochsDone = epoch, FrozenGroups = learner.FrozenGroups, Weights = weights, Optimizer = optimizer, History = learner.History, Best = best };
-        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(state, ModelInfoJson));
+        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(state, Json));
         foreach (var stale in Directory.EnumerateFiles(folder, "*-e*.bin").Where(f => Path.GetFileName(f) != weights && Path.GetFileName(f) != optimizer))
             File.Delete(stale);
     }
@@ -41,7 +41,7 @@ public static class Checkpoint
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
     public static State? ReadState(string folder) =>
-        Exists(folder) ? JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(folder, StateFile)), ModelInfoJson) : null;
+        Exists(folder) ? JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(folder, StateFile)), Json) : null;
 
     /// <summary>Restores weights, optimiser state, freezing and history into a learner built like the original.</summary>
     public static State Load(Learner learner, string folder)
@@ -57,7 +57,7 @@ public static class Checkpoint
         return state;
     }
 
-    private static readonly JsonSerializerOptions ModelInfoJson = new()
+    private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // a metric may be NaN

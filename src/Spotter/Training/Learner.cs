@@ -145,9 +145,7 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>The validation metrics (empty without validation data).</summary>
-    public IReadOnlyDictionary<string, double> Validate() => _valid is null ? new Dictionary<string, double>() : Evaluate(_valid);
-
-    public IReadOnlyDictionary<string, double> Evaluate(BatchLoader data) => ModelEvaluation.Run(_model, data, Device);
+    public IReadOnlyDictionary<string, double> Validate() => _valid is null ? new Dictionary<string, double>() : ModelEvaluation.Run(_model, _valid, Device);
 
     /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
     public void SetTrainingMode()

@@ -34,8 +34,8 @@ public static class Trainer
         var device = Devices.Parse(config.Device);
 
         var dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
-        var train = WithObjects(DatasetSplits.Select(dataset, config.TrainSplit), config.Task);
-        var valid = WithObjects(DatasetSplits.Select(dataset, config.ValidSplit), config.Task);
+        var train = DatasetSplits.Select(dataset, config.TrainSplit).Where(i => ModelInfo.CanUse(config.Task, i)).ToList();
+        var valid = DatasetSplits.Select(dataset, config.ValidSplit).Where(i => ModelInfo.CanUse(config.Task, i)).ToList();
         reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
 
         using var store = new ImageStore(config.Size, train.Count + valid.Count);
@@ -63,11 +63,11 @@ public static class Trainer
         RunPhases(config, learner, lr, reporter);
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
-        var (bestModel, _) = ModelFile.Load(runFolder, device);
+        var (bestModel, bestInfo) = ModelFile.Load(runFolder, device);
         using (bestModel)
         {
             var metrics = Report(bestModel, validLoader, dataset.Classes, runFolder, device);
-            DrawSamples(bestModel, valid, dataset.Classes, Path.Combine(runFolder, "samples.png"), device);
+            DrawSamples(bestModel, bestInfo, valid, Path.Combine(runFolder, "samples.png"), device);
             reporter.Message($"Best epoch by {metric}: {string.Join(", ", metrics.Where(m => m.Key != "valid_loss").Select(m => $"{m.Key} {m.Value:0.####}"))}");
             return new Result(metrics, runFolder, lr, learner.History.Count);
         }
@@ -76,7 +76,7 @@ public static class Trainer
     public static IImageModel CreateModel(TrainConfig config, int classCount)
     {
         var backbone = BackboneCatalog.Create(config.Backbone);
-        if (config.Task == "detect")
+        if (ModelInfo.IsDetection(config.Task))
             return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder,
                 Zooms: config.AnchorZooms, Ratios: config.AnchorRatios, AnchorScale: config.AnchorScale));
         LargestObjectTasks.TryParse(config.Task, out var task);
@@ -143,17 +143,14 @@ public static class Trainer
         Directory.CreateDirectory(runFolder);
     }
 
-    // The largest-object tasks need an object; a detector also learns from images without any.
-    private static List<ImageRecord> WithObjects(IReadOnlyList<ImageRecord> images, string task) =>
-        images.Where(i => task == "detect" || i.Objects.Count > 0).ToList();
-
     /// <summary>samples.png: validation images, truth next to prediction, boxes in original pixels.</summary>
-    public static void DrawSamples(IImageModel model, IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, string path, TorchSharp.torch.Device device, int count = 6)
+    public static void DrawSamples(IImageModel model, ModelInfo info, IReadOnlyList<ImageRecord> images, string path, TorchSharp.torch.Device device, int count = 6)
     {
         var picked = images.Take(count).ToList();
         if (picked.Count == 0) return;
         var predictions = new ImagePredictor(model, device).Predict(picked.Select(i => i.Path).ToList())
-            .Select(p => (IReadOnlyList<PredictedBox>)p.Boxes.Where(b => b.Score >= 0.3f || model is not SsdModel).ToList()).ToList();
+            .Select(p => (IReadOnlyList<PredictedBox>)p.Boxes.Where(b => b.Score >= info.DisplayThreshold).ToList()).ToList();
+        var classes = info.Classes;
         using var sheet = SampleSheet.Render(picked, predictions, classes);
         ImageGrid.Save(sheet, path);
     }

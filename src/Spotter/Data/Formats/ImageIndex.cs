@@ -6,9 +6,6 @@ namespace Spotter.Data.Formats;
 /// </summary>
 internal sealed class ImageIndex
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
-        { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff" };
-
     private readonly Dictionary<string, string> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _byNameIgnoreCase = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _byStem = new(StringComparer.Ordinal);
@@ -18,7 +15,7 @@ internal sealed class ImageIndex
         foreach (var folder in folders.Where(Directory.Exists))
             foreach (var file in Directory.EnumerateFiles(folder))
             {
-                if (!Extensions.Contains(Path.GetExtension(file))) continue;
+                if (!ImageFile.HasImageExtension(file)) continue;
                 var name = Path.GetFileName(file);
                 _byName.TryAdd(name, file);
                 _byNameIgnoreCase.TryAdd(name, file);

@@ -15,7 +15,6 @@ namespace Spotter.Data.Formats;
 public static class YoloReader
 {
     private static readonly string[] SplitNames = ["train", "val", "test"];
-    private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff" };
 
     public static Dataset Read(string yamlPath)
     {
@@ -97,7 +96,7 @@ public static class YoloReader
     private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder)
     {
         if (Directory.Exists(entry))
-            return Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Where(f => ImageExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal);
+            return Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal);
         if (File.Exists(entry) && entry.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
         {
             var folder = Path.GetDirectoryName(entry)!;

@@ -36,8 +36,6 @@ public sealed class BatchLoader
 
     public int Size => _store.Size;
 
-    public int ImageCount => _images.Count;
-
     public int BatchCount => _shuffle && _images.Count >= BatchSize ? _images.Count / BatchSize : (_images.Count + BatchSize - 1) / BatchSize;
 
     public IReadOnlyList<ImageRecord> Images => _images;

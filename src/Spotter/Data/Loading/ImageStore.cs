@@ -28,8 +28,6 @@ public sealed class ImageStore : IDisposable
 
     public long MemoryBudgetBytes { get; }
 
-    public bool IsCaching => _caching;
-
     /// <summary>The image as 3 x S x S bytes. Cached tensors belong to the store: do not dispose them.</summary>
     public Tensor Get(ImageRecord image, out bool owned)
     {

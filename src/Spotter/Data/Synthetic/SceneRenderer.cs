@@ -126,11 +126,7 @@ public static class SceneRenderer
     // Objects may overlap a little, never so much that one hides another.
     private static bool Overlaps(Box a, Box b)
     {
-        var iw = Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1);
-        var ih = Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1);
-        if (iw <= 0 || ih <= 0) return false;
-        var intersection = iw * ih;
-        return intersection / (a.Area + b.Area - intersection) > 0.25f || intersection > 0.4f * Math.Min(a.Area, b.Area);
+        return a.Iou(b) > 0.25f || a.Intersection(b) > 0.4f * Math.Min(a.Area, b.Area);
     }
 
     private static SKColor ObjectColour(int classIndex, Random rng)

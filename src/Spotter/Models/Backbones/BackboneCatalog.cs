@@ -49,7 +49,7 @@ public static class BackboneCatalog
         if (spec.StartsWith(ImageNetResNet18 + ":", StringComparison.Ordinal))
         {
             // The converted weights exported to a file (e.g. fp16 safetensors for a machine without the ONNX model).
-            var exported = new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
+            var exported = UntrainedImageNetResNet18();
             TorchvisionWeights.Load(exported, spec[(ImageNetResNet18.Length + 1)..]);
             return exported;
         }
@@ -71,7 +71,7 @@ public static class BackboneCatalog
     {
         TorchRuntime.EnsureLoaded();
         if (spec == ImageNetResNet18 || spec.StartsWith(ImageNetResNet18 + ":", StringComparison.Ordinal))
-            return new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
+            return UntrainedImageNetResNet18();
         var name = spec.Split(':', 2)[0];
         if (!Architectures.TryGetValue(name, out var architecture))
             throw new SpotterException($"unknown backbone '{spec}'");
@@ -86,7 +86,7 @@ public static class BackboneCatalog
         var cached = Path.Combine(cacheDirectory ?? SpotterPaths.CacheDirectory, "backbones", $"{ImageNetResNet18}-v{ConverterVersion}-{Fingerprint(onnx.Model, onnx.Preprocess)}.bin");
         if (File.Exists(cached))
         {
-            var backbone = new ResNetBackbone(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
+            var backbone = UntrainedImageNetResNet18();
             try
             {
                 backbone.load(cached);
@@ -101,6 +101,10 @@ public static class BackboneCatalog
         TryCache(converted, cached);
         return converted;
     }
+
+    // The CNTK ResNet18's structure; its weights and mean image come from a file.
+    private static ResNetBackbone UntrainedImageNetResNet18() =>
+        new(ResNetSpec.CntkResNet18, InputNormalization.MeanImageBgr255(zeros(1, 3, 224, 224)));
 
     private static void TryCache(nn.Module module, string path)
     {

@@ -32,6 +32,7 @@ public static class TorchvisionWeights
                 throw new SpotterException($"{path}: does not fit this backbone: {Describe(missing, mismatched)}");
 
             using var _ = no_grad();
+            using var scope = NewDisposeScope(); // the dtype-converted copies (fp16 files)
             foreach (var (key, value) in target)
                 if (source.TryGetValue(key, out var loaded)) value.copy_(loaded.to(value.dtype));
         }

@@ -16,6 +16,7 @@ public sealed class DetectionMetrics(SsdModel model) : IMetrics
 
     public void Add(Tensor output, Batch batch)
     {
+        using var scope = NewDisposeScope();
         _loss += model.Loss(output, batch).item<float>();
         _batches++;
         var detections = model.Decode(output);

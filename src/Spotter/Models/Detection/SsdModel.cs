@@ -89,30 +89,26 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
         var anchors = _anchors.to(output.device);
         var logits = output[.., .., ..ClassCount];
         var deltas = output[.., .., ClassCount..];
-        var classLoss = zeros(1, device: output.device);
-        var boxLoss = zeros(1, device: output.device);
-        long positives = 0;
+        var total = zeros(1, device: output.device);
+        var positives = zeros(1, device: output.device);
         for (var i = 0; i < batch.Count; i++)
         {
+            // Everything stays on the device (no per-image read-back); an image without matches
+            // simply contributes empty index sets.
             var truth = BoxesTensor(batch.Boxes[i], output.device);
             var matched = _matcher.Match(truth, anchors);
-            var positive = matched >= 0;
-            var considered = matched != AnchorMatcher.Ignore;
+            var anchorIndex = (matched >= 0).nonzero().flatten();
+            var truthIndex = matched.index_select(0, anchorIndex);
+            var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), ScalarType.Int64, device: output.device).index_select(0, truthIndex);
             var targets = zeros(anchors.shape[0], ClassCount, device: output.device);
-            var count = positive.sum().item<long>();
-            if (count > 0)
-            {
-                var anchorIndex = positive.nonzero().flatten();
-                var truthIndex = matched.index_select(0, anchorIndex);
-                var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), device: output.device).index_select(0, truthIndex);
-                targets.index_put_(ones(anchorIndex.shape[0], device: output.device), anchorIndex, classes);
-                var encoded = _coder.Subset(anchorIndex).Encode(truth.index_select(0, truthIndex), anchors.index_select(0, anchorIndex));
-                boxLoss += nn.functional.smooth_l1_loss(deltas[i].index_select(0, anchorIndex), encoded, nn.Reduction.Sum, beta: 1.0 / 9);
-            }
-            classLoss += FocalLoss.Compute(logits[i][considered], targets[considered], Settings.FocalAlpha, Settings.FocalGamma);
-            positives += count;
+            targets.index_put_(ones(anchorIndex.shape[0], device: output.device), anchorIndex, classes);
+            var encoded = _coder.Subset(anchorIndex).Encode(truth.index_select(0, truthIndex), anchors.index_select(0, anchorIndex));
+            total += nn.functional.smooth_l1_loss(deltas[i].index_select(0, anchorIndex), encoded, nn.Reduction.Sum, beta: 1.0 / 9);
+            var considered = matched != AnchorMatcher.Ignore;
+            total += FocalLoss.Compute(logits[i][considered], targets[considered], Settings.FocalAlpha, Settings.FocalGamma);
+            positives += anchorIndex.shape[0];
         }
-        return ((classLoss + boxLoss) / Math.Max(1, positives)).squeeze().MoveToOuterDisposeScope();
+        return (total / positives.clamp_min(1)).squeeze().MoveToOuterDisposeScope();
     }
 
     public IMetrics NewMetrics() => new DetectionMetrics(this);
@@ -162,6 +158,12 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
                 new Box(keptBoxes[4 * k], keptBoxes[4 * k + 1], keptBoxes[4 * k + 2], keptBoxes[4 * k + 3]))).ToList());
         }
         return result;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _anchors.Dispose();
+        base.Dispose(disposing);
     }
 
     private static Tensor BoxesTensor(Box[] boxes, Device device) =>
