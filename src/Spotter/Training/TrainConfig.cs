@@ -65,7 +65,6 @@ public sealed record TrainConfig
         if (Epochs < 1) throw new SpotterException("--epochs must be at least 1");
         if (FreezeEpochs < 0 || FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
         if (Size < 32 || Size % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {Size}");
-        if (Task == "detect" && Anchors == "default" && Size % 64 != 0) throw new SpotterException($"--size must be a multiple of 64 for detection (its coarsest map has stride 64), got {Size}");
         if (Anchors is not ("default" or "lesson")) throw new SpotterException($"unknown --anchors '{Anchors}'; choose default or lesson");
         if (AnchorZooms is { } z && (z.Count == 0 || z.Any(v => v <= 0))) throw new SpotterException("--anchor-zooms must be positive numbers");
         if (AnchorRatios is { } r && (r.Count == 0 || r.Any(v => v <= 0))) throw new SpotterException("--anchor-ratios must be positive numbers");

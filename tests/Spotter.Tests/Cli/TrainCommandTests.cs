@@ -79,6 +79,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--batch", "1")]
     [InlineData("--task", "segment")]
     [InlineData("--size", "100")]
+    [InlineData("--size", "48")]
     [InlineData("--backbone", "vgg16")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {

@@ -2,6 +2,7 @@ using Spotter.Models.Backbones;
 using Spotter.Models.Detection;
 using Spotter.Training;
 using TorchSharp;
+using static TorchSharp.torch;
 using Xunit.Abstractions;
 
 namespace Spotter.Tests.Training;
@@ -27,6 +28,21 @@ public sealed class DetectorTests(TrainingFixture fixture, ITestOutputHelper log
         var later = learner.Fit(20, [3e-3], LrSchedule.Constant)[^1].TrainLoss;
         Assert.True(later < first / 2, $"loss {first} -> {later}");
         Assert.Equal(new[] { 4, 2, 1 }, new DetectorSettings(Anchors: "lesson").AnchorSpecFor(224).Grids);
+    }
+
+    [Fact]
+    public void Any_multiple_of_32_works_and_the_anchors_match_the_head_outputs()
+    {
+        using var scope = NewDisposeScope();
+        foreach (var size in new[] { 96, 160, 224 })
+        {
+            using var model = new SsdModel(BackboneCatalog.Create("tiny"), 5, size, new DetectorSettings());
+            model.eval();
+            using var _ = no_grad();
+            var output = model.forward(rand(1, 3, size, size));
+            Assert.Equal(model.Spec.Count, output.shape[1]);
+        }
+        Assert.Equal([28, 14, 7, 4], new DetectorSettings().AnchorSpecFor(224).Grids);
     }
 
     private void Overfit(SsdModel model)

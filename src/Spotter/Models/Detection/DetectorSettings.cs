@@ -12,13 +12,13 @@ public sealed record DetectorSettings(string Anchors = "default", string Coder =
     double FocalAlpha = 0.25, double FocalGamma = 2, double ScoreThreshold = 0.05, double NmsIou = 0.5, int MaxDetections = 100,
     IReadOnlyList<double>? Zooms = null, IReadOnlyList<double>? Ratios = null, double AnchorScale = 3)
 {
-    public static readonly int[] DefaultStrides = [8, 16, 32, 64];
     public static readonly double[] DefaultZooms = [0.7, 1.0, 1.4];
     public static readonly double[] DefaultRatios = [1.0, 0.5, 2.0];
 
     public AnchorSpec AnchorSpecFor(int inputSize) => Anchors switch
     {
-        "default" => new AnchorSpec(DefaultStrides.Select(s => inputSize / s).ToArray(), Zooms ?? DefaultZooms, Ratios ?? DefaultRatios, AnchorScale),
+        // The extra block halves the last map rounding up (7 -> 4 at 224), so any multiple of 32 works.
+        "default" => new AnchorSpec([inputSize / 8, inputSize / 16, inputSize / 32, (inputSize / 32 + 1) / 2], Zooms ?? DefaultZooms, Ratios ?? DefaultRatios, AnchorScale),
         // Lesson 9's grids are what three stride-2 blocks make of the last map: 7 -> 4 -> 2 -> 1 at 224.
         "lesson" => AnchorSpec.Lesson with { Grids = LessonGrids(inputSize / 32) },
         _ => throw new SpotterException($"unknown anchors '{Anchors}'; choose default or lesson"),

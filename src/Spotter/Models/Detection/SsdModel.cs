@@ -28,7 +28,6 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
 
     public SsdModel(Backbone backbone, int classCount, int inputSize, DetectorSettings settings) : base(nameof(SsdModel))
     {
-        if (inputSize % 64 != 0 && settings.Anchors == "default") throw new SpotterException($"--size must be a multiple of 64 for detection, got {inputSize}");
         body = backbone;
         ClassCount = classCount;
         InputSize = inputSize;
