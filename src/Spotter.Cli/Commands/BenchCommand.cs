@@ -26,11 +26,12 @@ public static class BenchCommand
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20, Description = "Timed steps of each kind" };
+        var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new TrainConfig { Dataset = "", Task = "" }.BoxHead, Description = "cells or lesson (as spotter train)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
-            { task, dataset, backbone, size, batch, steps, device };
+            { task, dataset, backbone, size, batch, steps, boxHead, device };
         train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
-            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(device)!)));
+            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!)));
         command.Subcommands.Add(train);
         command.Subcommands.Add(DetectBench(output, error));
         return command;
@@ -86,7 +87,7 @@ public static class BenchCommand
         return seconds / 10 * 1000;
     }
 
-    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string deviceName)
+    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName)
     {
         if (!LargestObjectTasks.TryParse(taskName, out var task)) throw new SpotterException($"--task {taskName}: bench train handles classify-largest, locate-largest and largest");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
@@ -96,7 +97,7 @@ public static class BenchCommand
         using var store = new ImageStore(size, images.Count);
         store.Warm(images);
         var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true);
-        using var model = new LargestObjectModel(BackboneCatalog.Create(backboneSpec), task, data.Classes.Count, size);
+        using var model = new LargestObjectModel(BackboneCatalog.Create(backboneSpec), task, data.Classes.Count, size, boxHead: boxHead);
         using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
         learner.Unfreeze();
         learner.SetTrainingMode();
@@ -125,7 +126,7 @@ public static class BenchCommand
 
         var pipelineRate = steps * batchSize / pipelineSeconds;
         var bareRate = steps * batchSize / bareSeconds;
-        output.WriteLine($"bench train: {taskName}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
+        output.WriteLine($"bench train: {taskName} ({boxHead} head), {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
         output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");

@@ -25,6 +25,7 @@ public static class TrainCommand
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
         var classWeight = new Option<double>("--class-weight") { Description = "largest: weight of cross-entropy against the L1 box loss", DefaultValueFactory = _ => defaults.ClassLossWeight };
         var headDropout = new Option<double>("--head-dropout") { Description = "Multiplies the head's dropout (1: the lessons' 0.25/0.5; 0: none)", DefaultValueFactory = _ => defaults.HeadDropout };
+        var boxHead = new Option<string>("--box-head") { Description = "locate-largest, largest: cells (every cell proposes a box, soft arg-max) or lesson (flatten -> linear)", DefaultValueFactory = _ => defaults.BoxHead };
         var anchors = new Option<string>("--anchors") { Description = "detect: default (feature maps at strides 8-64) or lesson (4x4, 2x2, 1x1)", DefaultValueFactory = _ => defaults.Anchors };
         var boxCoder = new Option<string>("--box-coder") { Description = "detect: ssd (offsets with variances) or lesson (tanh around the anchor)", DefaultValueFactory = _ => defaults.BoxCoder };
         var zooms = new Option<double[]?>("--anchor-zooms") { Description = "detect: anchor zooms at every cell (default 0.7 1 1.4)", AllowMultipleArgumentsPerToken = true };
@@ -40,7 +41,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, classWeight, headDropout, anchors, boxCoder, zooms, ratios, anchorScale, trainSplit, validSplit, noAugment, patience, device, seed, images,
+            clipNorm, classWeight, headDropout, boxHead, anchors, boxCoder, zooms, ratios, anchorScale, trainSplit, validSplit, noAugment, patience, device, seed, images,
         };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
@@ -57,7 +58,7 @@ public static class TrainCommand
                 Backbone = parse.GetValue(backbone)!, Epochs = parse.GetValue(epochs), FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
                 Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Schedule = parse.GetValue(schedule)!,
                 Optimizer = parse.GetValue(optimizer)!, WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
-                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, AnchorZooms = NullIfEmpty(parse.GetValue(zooms)), AnchorRatios = NullIfEmpty(parse.GetValue(ratios)), AnchorScale = parse.GetValue(anchorScale), TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
+                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), BoxHead = parse.GetValue(boxHead)!, Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, AnchorZooms = NullIfEmpty(parse.GetValue(zooms)), AnchorRatios = NullIfEmpty(parse.GetValue(ratios)), AnchorScale = parse.GetValue(anchorScale), TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 ImageFolder = parse.GetValue(images),
             };

@@ -42,7 +42,7 @@ public static class ModelFile
         if (info.Task == "detect")
             return new SsdModel(backbone, info.Classes.Count, info.InputSize, info.Detector ?? new DetectorSettings());
         if (LargestObjectTasks.TryParse(info.Task, out var task))
-            return new LargestObjectModel(backbone, task, info.Classes.Count, info.InputSize, info.ClassLossWeight, info.HeadDropout);
+            return new LargestObjectModel(backbone, task, info.Classes.Count, info.InputSize, info.ClassLossWeight, info.HeadDropout, info.BoxHead);
         backbone.Dispose();
         throw new SpotterException($"{folder}: unknown task '{info.Task}' in model.json");
     }

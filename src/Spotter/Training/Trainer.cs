@@ -80,7 +80,7 @@ public static class Trainer
             return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder,
                 Zooms: config.AnchorZooms, Ratios: config.AnchorRatios, AnchorScale: config.AnchorScale));
         LargestObjectTasks.TryParse(config.Task, out var task);
-        return new LargestObjectModel(backbone, task, classCount, config.Size, config.ClassLossWeight, config.HeadDropout);
+        return new LargestObjectModel(backbone, task, classCount, config.Size, config.ClassLossWeight, config.HeadDropout, config.BoxHead);
     }
 
     /// <summary>The best model's validation metrics; for a detector also eval.json and pr_curves.png.</summary>

@@ -120,10 +120,4 @@ public sealed class GeometryTests
         }
         Assert.Equal(expected, FocalLoss.Compute(logits, targets).item<float>(), 5);
     }
-
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-        public int GetHashCode(float obj) => 0;
-    }
 }

@@ -81,11 +81,13 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--size", "100")]
     [InlineData("--size", "48")]
     [InlineData("--backbone", "vgg16")]
+    [InlineData("--box-head", "pyramid")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
         var at = args.IndexOf(option);
-        args[at + 1] = value;
+        if (at < 0) args.AddRange([option, value]);
+        else args[at + 1] = value;
         var (code, _, error) = Run([.. args]);
         Assert.Equal(1, code);
         Assert.Single(error.Trim().Split('\n'));

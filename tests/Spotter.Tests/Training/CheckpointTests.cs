@@ -48,10 +48,12 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
         }
     }
 
-    [Fact]
-    public void A_saved_model_loads_back_and_predicts_the_same()
+    [Theory]
+    [InlineData("lesson")]
+    [InlineData("cells")]
+    public void A_saved_model_loads_back_and_predicts_the_same(string boxHead)
     {
-        using var model = fixture.Model(LargestObjectTask.Largest);
+        using var model = fixture.Model(LargestObjectTask.Largest, boxHead: boxHead);
         model.eval();
         var info = model.Describe("tiny", fixture.Dataset.Classes);
         Spotter.Models.ModelFile.Save(model, info, _folder);
@@ -59,6 +61,7 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
         using (loaded)
         {
             Assert.Equal(info.Classes, loadedInfo.Classes);
+            Assert.Equal(boxHead, ((LargestObjectModel)loaded).BoxHead);
             using var batch = fixture.Loader(8).Epoch(0).First();
             Assert.Equal(model.PredictBatch(batch.Images).SelectMany(p => p), loaded.PredictBatch(batch.Images).SelectMany(p => p));
         }

@@ -11,19 +11,21 @@ namespace Spotter.Tests.Training;
 public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<TrainingFixture>
 {
     [Theory]
-    [InlineData(LargestObjectTask.ClassifyLargest)]
-    [InlineData(LargestObjectTask.LocateLargest)]
-    [InlineData(LargestObjectTask.Largest)]
-    public void Each_task_overfits_one_small_batch(LargestObjectTask task)
+    [InlineData(LargestObjectTask.ClassifyLargest, "lesson")]
+    [InlineData(LargestObjectTask.LocateLargest, "lesson")]
+    [InlineData(LargestObjectTask.Largest, "lesson")]
+    [InlineData(LargestObjectTask.LocateLargest, "cells")]
+    [InlineData(LargestObjectTask.Largest, "cells")]
+    public void Each_task_overfits_one_small_batch(LargestObjectTask task, string boxHead)
     {
         torch.manual_seed(1);
-        using var model = fixture.Model(task);
+        using var model = fixture.Model(task, boxHead: boxHead);
         var loader = fixture.Loader(count: 8);
         using var learner = new Learner(model, loader, loader, new LearnerOptions { WeightDecay = 0 });
         var before = learner.Validate()["valid_loss"];
         learner.Fit(100, [3e-3], LrSchedule.Constant);
         var after = learner.Validate()["valid_loss"];
-        Assert.True(after < before / 10, $"{task.Name()}: loss {before:F3} -> {after:F3}");
+        Assert.True(after < before / 10, $"{task.Name()} ({boxHead}): loss {before:F3} -> {after:F3}");
     }
 
     [Fact]

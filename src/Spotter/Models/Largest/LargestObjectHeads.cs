@@ -11,6 +11,14 @@ namespace Spotter.Models.Largest;
 /// </summary>
 public static class LargestObjectHeads
 {
+    public const string Lesson = "lesson";
+    public const string Cells = "cells";
+
+    public static string CheckBoxHead(string name) => name is Lesson or Cells
+        ? name
+        : throw new SpotterException($"unknown --box-head '{name}'; choose {Cells} or {Lesson}");
+
+    /// <summary>The lessons' head for a task: it reads the last feature map (C channels, G x G).</summary>
     public static nn.Module<Tensor, Tensor> Create(LargestObjectTask task, int channels, int grid, int classes, double dropoutScale = 1) => task switch
     {
         // fastai's default classifier head: concat(max-pool, avg-pool) -> BN -> dropout -> linear x2.

@@ -17,10 +17,12 @@ namespace Spotter.Models.Largest;
 public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 {
     private readonly Backbone body;
-    private readonly nn.Module<Tensor, Tensor> head;
+    private readonly nn.Module<Tensor, Tensor>? head;      // the lessons' heads, on the last map
+    private readonly CellVoteHead? cells;                   // or the per-cell box head, on two maps
     private readonly IReadOnlyList<IReadOnlyList<nn.Module>> _groups;
 
-    public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20, double dropoutScale = 1)
+    public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20, double dropoutScale = 1,
+        string boxHead = LargestObjectHeads.Lesson)
         : base(nameof(LargestObjectModel))
     {
         if (inputSize % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {inputSize}");
@@ -30,9 +32,13 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         InputSize = inputSize;
         ClassLossWeight = classLossWeight;
         DropoutScale = dropoutScale;
-        head = LargestObjectHeads.Create(task, backbone.OutputChannels, inputSize / 32, classCount, dropoutScale);
+        BoxHead = task.PredictsBox() ? LargestObjectHeads.CheckBoxHead(boxHead) : LargestObjectHeads.Lesson;
+        if (BoxHead == LargestObjectHeads.Cells)
+            cells = new CellVoteHead(backbone.StageChannels, task == LargestObjectTask.Largest ? classCount : 0, dropoutScale);
+        else
+            head = LargestObjectHeads.Create(task, backbone.OutputChannels, inputSize / 32, classCount, dropoutScale);
         RegisterComponents();
-        _groups = [.. backbone.LayerGroups, [head]];
+        _groups = [.. backbone.LayerGroups, [(nn.Module?)head ?? cells!]];
     }
 
     public LargestObjectTask Task { get; }
@@ -40,6 +46,8 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     public int InputSize { get; }
     public double ClassLossWeight { get; }
     public double DropoutScale { get; }
+    /// <summary>"lesson" (flatten -> linear) or "cells" (<see cref="CellVoteHead"/>).</summary>
+    public string BoxHead { get; }
     public Backbone Body => body;
 
     public nn.Module<Tensor, Tensor> Module => this;
@@ -49,20 +57,37 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        return head.forward(body.forward(images)).MoveToOuterDisposeScope();
+        var output = cells is not null ? cells.forward(body.Stages(images)) : head!.forward(body.forward(images));
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>Splits raw output into boxes (N x 4, input pixels) and class logits (N x C), as the task has them.</summary>
-    public (Tensor? Boxes, Tensor? Logits) Decode(Tensor output) => Task switch
+    public (Tensor? Boxes, Tensor? Logits) Decode(Tensor output) => (Task, BoxHead) switch
     {
-        LargestObjectTask.ClassifyLargest => (null, output),
-        LargestObjectTask.LocateLargest => (output, null),
-        _ => (sigmoid(output[.., ..4]) * InputSize, output[.., 4..]),
+        (LargestObjectTask.ClassifyLargest, _) => (null, output),
+        (LargestObjectTask.LocateLargest, LargestObjectHeads.Lesson) => (output, null),
+        (LargestObjectTask.LocateLargest, _) => (CellVoteHead.Pool(output) * InputSize, null),
+        (_, LargestObjectHeads.Lesson) => (sigmoid(output[.., ..4]) * InputSize, output[.., 4..]),
+        _ => PooledCells(output),
     };
+
+    private (Tensor Boxes, Tensor Logits) PooledCells(Tensor output)
+    {
+        var pooled = CellVoteHead.Pool(output);
+        return (pooled[.., ..4] * InputSize, pooled[.., 4..]);
+    }
 
     public Tensor Loss(Tensor output, Batch batch)
     {
         using var scope = NewDisposeScope();
+        if (cells is not null)
+        {
+            var grid = InputSize / 16;
+            var (boxLoss, voteLoss, classLoss) = CellVoteHead.Losses(output, batch.LargestBoxes(output.device),
+                Task.PredictsClass() ? batch.LargestClasses(output.device) : null, InputSize, grid, grid);
+            var total = boxLoss + voteLoss;
+            return (classLoss is null ? total : total + ClassLossWeight * classLoss).MoveToOuterDisposeScope();
+        }
         var (boxes, logits) = Decode(output);
         Tensor? loss = null;
         if (boxes is not null) loss = nn.functional.l1_loss(boxes, batch.LargestBoxes(output.device));
@@ -88,6 +113,7 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         InputSize = InputSize,
         ClassLossWeight = ClassLossWeight,
         HeadDropout = DropoutScale,
+        BoxHead = BoxHead,
     };
 
     /// <summary>Per image: predicted class (or -1), its probability, and the box in input pixels (or null).</summary>
