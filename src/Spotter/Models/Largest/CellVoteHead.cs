@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 namespace Spotter.Models.Largest;
 
 /// <summary>
-/// A largest-object head that keeps the feature maps' layout (<c>--box-head cells</c>). The S/32
-/// map, upsampled, is added to the S/16 map (both projected to one width, as in a feature
-/// pyramid), so there is one cell per 16 input pixels. Every cell proposes one box near itself
-/// (its centre within one cell of the cell's centre, any width and height) and class logits, and
-/// casts a vote for holding the largest object. The answer is the vote-weighted mean of the
+/// A largest-object head that keeps the feature maps' layout (<c>--box-head cells</c>). As in a
+/// feature pyramid, the S/32 map is upsampled and added to the S/16 map, and that to the S/8 map
+/// (each projected to one width by a 1x1 conv), so there is one cell per 8 input pixels. Every
+/// cell proposes one box around itself (its centre within a quarter of the input of the cell's
+/// centre, any width and height) and class logits, and casts a vote for holding the largest object. The answer is the vote-weighted mean of the
 /// proposals and logits (the votes concentrate on a few cells that agree).
 ///
 /// Why not the lessons' flatten -> linear: it must learn the position of every cell from scratch
@@ -21,22 +21,28 @@ namespace Spotter.Models.Largest;
 /// </summary>
 public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
 {
-    private readonly Conv2d coarse;
-    private readonly Conv2d fine;
+    private readonly ModuleList<Conv2d> lateral; // 1x1 projections of the used stages, finest first
     private readonly Sequential block;
     private readonly Conv2d output;
     private readonly int _classes;
 
-    /// <param name="stageChannels">Channels of the body's stages; the last two (S/16, S/32) are used.</param>
-    public CellVoteHead(IReadOnlyList<int> stageChannels, int classes, double dropoutScale = 1, int width = 256) : base(nameof(CellVoteHead))
+    /// <summary>Stride of the cells: one proposal per this many input pixels.</summary>
+    public const int Stride = 8;
+
+    /// <param name="stageChannels">Channels of the body's stages (strides 4, 8, 16, 32); those from <see cref="Stride"/> on are used.</param>
+    public CellVoteHead(IReadOnlyList<int> stageChannels, int classes, double dropoutScale = 1, int width = 128) : base(nameof(CellVoteHead))
     {
         _classes = classes;
-        coarse = nn.Conv2d(stageChannels[^1], width, 1);
-        fine = nn.Conv2d(stageChannels[^2], width, 1);
+        lateral = nn.ModuleList(stageChannels.Skip(FirstStage).Select(c => nn.Conv2d(c, width, 1)).ToArray());
         block = nn.Sequential(nn.ReLU(), nn.Conv2d(width, width, 3, padding: 1), nn.ReLU(), nn.BatchNorm2d(width), nn.Dropout(0.1 * dropoutScale));
         output = nn.Conv2d(width, 1 + 4 + classes, 1);
         RegisterComponents();
     }
+
+    /// <summary>How far a proposal's centre may be from its cell's, as a fraction of the input.</summary>
+    public const double Reach = 0.25;
+
+    private static int FirstStage => (int)Math.Log2(Stride) - 2; // stage 0 has stride 4
 
     /// <param name="stages">The body's stage outputs, strides 4 to 32.</param>
     /// <returns>Per cell (N x (5 + C) x cells): its vote weight (summing to 1 over the cells), its
@@ -44,9 +50,15 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
     public override Tensor forward(Tensor[] stages)
     {
         using var scope = NewDisposeScope();
-        var small = stages[^2];
-        var merged = fine.forward(small) + nn.functional.interpolate(coarse.forward(stages[^1]), [small.shape[2], small.shape[3]], mode: InterpolationMode.Nearest);
-        return Proposals(output.forward(block.forward(merged))).MoveToOuterDisposeScope();
+        // Top-down: start at the coarsest map, upsample, add the next finer one's projection.
+        Tensor? merged = null;
+        for (var i = stages.Length - 1; i >= FirstStage; i--)
+        {
+            var projected = lateral[i - FirstStage].forward(stages[i]);
+            merged = merged is null ? projected
+                : projected + nn.functional.interpolate(merged, [projected.shape[2], projected.shape[3]], mode: InterpolationMode.Nearest);
+        }
+        return Proposals(output.forward(block.forward(merged!))).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -59,26 +71,38 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         var (rows, cols) = (raw.shape[2], raw.shape[3]);
         var cells = raw.flatten(2); // row-major
         var (cx, cy) = CellCentres(rows, cols, raw.device);
-        var x = cx + tanh(cells[.., 1]) / cols;
-        var y = cy + tanh(cells[.., 2]) / rows;
+        var x = cx + tanh(cells[.., 1]) * Reach;
+        var y = cy + tanh(cells[.., 2]) * Reach;
         var halfW = sigmoid(cells[.., 3]) / 2;
         var halfH = sigmoid(cells[.., 4]) / 2;
         var votes = softmax(cells[.., 0], 1);
         return cat([stack([votes, x - halfW, y - halfH, x + halfW, y + halfH], 1), cells[.., 5..]], 1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The answer: the vote-weighted mean of the proposals and logits, N x (4 + C).</summary>
-    public static Tensor Pool(Tensor proposals)
+    /// <summary>
+    /// The answer, N x (4 + C): the vote-weighted mean of the proposals and logits of the cells
+    /// around the winning cell (its 3 x 3 neighbourhood on the rows x cols grid, which holds every
+    /// cell trained on the same object). Farther cells are left out: their proposals were never
+    /// trained for this object, so even a small vote would pull the box off.
+    /// </summary>
+    public static Tensor Pool(Tensor proposals, long rows, long cols)
     {
         using var scope = NewDisposeScope();
-        return (proposals[.., ..1] * proposals[.., 1..]).sum(2).MoveToOuterDisposeScope();
+        var votes = proposals[.., 0]; // N x cells
+        var winner = votes.argmax(1, keepdim: true);
+        var cell = arange(rows * cols, device: proposals.device).unsqueeze(0);
+        var near = ((cell.floor_divide(cols) - winner.floor_divide(cols)).abs() <= 1).logical_and((cell % cols - winner % cols).abs() <= 1);
+        var weights = votes * near;
+        weights = weights / weights.sum(1, keepdim: true);
+        return (weights.unsqueeze(1) * proposals[.., 1..]).sum(2).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// The losses, trained densely as a detector's are (one box per image gives too little signal
     /// to learn precise boxes in a few epochs). The cells responsible for the true box are those
-    /// within one cell of its centre in both directions (the reach of a proposal; at least the
-    /// cell holding the centre). Each of them learns the box (L1 in input pixels, as in the
+    /// in its central part (FCOS's centre sampling): within a quarter of its width and height of
+    /// its centre, and at least within one cell of it, so a small box has the cells next to its
+    /// centre and a large one many (all within <see cref="Reach"/>). Each of them learns the box (L1 in input pixels, as in the
     /// lessons) and the class (cross-entropy); the vote learns to put its mass on them
     /// (-log of the mass). Returns the three terms, each averaged over the batch.
     /// </summary>
@@ -91,7 +115,9 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         var (cx, cy) = CellCentres(rows, cols, proposals.device);
         var centreX = (boxes[.., 0] + boxes[.., 2]).unsqueeze(1) / (2 * inputSize);
         var centreY = (boxes[.., 1] + boxes[.., 3]).unsqueeze(1) / (2 * inputSize);
-        var responsible = ((cx - centreX).abs() < 1.0 / cols).logical_and((cy - centreY).abs() < 1.0 / rows).to(float32); // N x cells
+        var rangeX = ((boxes[.., 2] - boxes[.., 0]).unsqueeze(1) / (4 * inputSize)).clamp_min(1.0 / cols);
+        var rangeY = ((boxes[.., 3] - boxes[.., 1]).unsqueeze(1) / (4 * inputSize)).clamp_min(1.0 / rows);
+        var responsible = ((cx - centreX).abs() < rangeX).logical_and((cy - centreY).abs() < rangeY).to(float32); // N x cells
         var count = responsible.sum(1);
 
         var l1 = (proposals[.., 1..5] * inputSize - boxes.unsqueeze(2)).abs().mean([1]); // N x cells

@@ -9,10 +9,12 @@ using static TorchSharp.torch;
 namespace Spotter.Models.Largest;
 
 /// <summary>
-/// A pretrained body with a lesson-8/9 head for one of the largest-object tasks. Boxes are in
-/// the pixels of the Size x Size input: the box-only head regresses them directly (L1 loss, as
-/// in lesson 8); the joint head squashes its box activations with a sigmoid times Size and adds
-/// a weighted cross-entropy (lesson 9: L1 + 20 x CE).
+/// A pretrained body with a head for one of the largest-object tasks. Boxes are in the pixels of
+/// the Size x Size input. With the lessons' heads (<c>--box-head lesson</c>) the box-only head
+/// regresses them directly (L1 loss, lesson 8) and the joint head squashes its box activations
+/// with a sigmoid times Size and adds a weighted cross-entropy (lesson 9: L1 + 20 x CE). With the
+/// default <see cref="CellVoteHead"/> the same two losses are applied per responsible cell, plus
+/// the vote's loss. Classification uses the lessons' pooled head either way.
 /// </summary>
 public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 {
@@ -66,14 +68,15 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     {
         (LargestObjectTask.ClassifyLargest, _) => (null, output),
         (LargestObjectTask.LocateLargest, LargestObjectHeads.Lesson) => (output, null),
-        (LargestObjectTask.LocateLargest, _) => (CellVoteHead.Pool(output) * InputSize, null),
+        (LargestObjectTask.LocateLargest, _) => (PooledCells(output).Boxes, null),
         (_, LargestObjectHeads.Lesson) => (sigmoid(output[.., ..4]) * InputSize, output[.., 4..]),
         _ => PooledCells(output),
     };
 
     private (Tensor Boxes, Tensor Logits) PooledCells(Tensor output)
     {
-        var pooled = CellVoteHead.Pool(output);
+        var grid = InputSize / CellVoteHead.Stride;
+        var pooled = CellVoteHead.Pool(output, grid, grid);
         return (pooled[.., ..4] * InputSize, pooled[.., 4..]);
     }
 
@@ -82,7 +85,7 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         using var scope = NewDisposeScope();
         if (cells is not null)
         {
-            var grid = InputSize / 16;
+            var grid = InputSize / CellVoteHead.Stride;
             var (boxLoss, voteLoss, classLoss) = CellVoteHead.Losses(output, batch.LargestBoxes(output.device),
                 Task.PredictsClass() ? batch.LargestClasses(output.device) : null, InputSize, grid, grid);
             var total = boxLoss + voteLoss;
