@@ -25,7 +25,7 @@ public static class TrainCommand
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
         var classWeight = new Option<double>("--class-weight") { Description = "largest: weight of cross-entropy against the L1 box loss", DefaultValueFactory = _ => defaults.ClassLossWeight };
         var headDropout = new Option<double>("--head-dropout") { Description = "Multiplies the head's dropout (1: the lessons' 0.25/0.5; 0: none)", DefaultValueFactory = _ => defaults.HeadDropout };
-        var boxHead = new Option<string>("--box-head") { Description = "locate-largest, largest: cells (every cell proposes a box, soft arg-max) or lesson (flatten -> linear)", DefaultValueFactory = _ => defaults.BoxHead };
+        var boxHead = new Option<string>("--box-head") { Description = "locate-largest, largest: cells (every stride-8 cell proposes a box and votes, trained densely) or lesson (flatten -> linear)", DefaultValueFactory = _ => defaults.BoxHead };
         var anchors = new Option<string>("--anchors") { Description = "detect: default (feature maps at strides 8-64) or lesson (4x4, 2x2, 1x1)", DefaultValueFactory = _ => defaults.Anchors };
         var boxCoder = new Option<string>("--box-coder") { Description = "detect: ssd (offsets with variances) or lesson (tanh around the anchor)", DefaultValueFactory = _ => defaults.BoxCoder };
         var zooms = new Option<double[]?>("--anchor-zooms") { Description = "detect: anchor zooms at every cell (default 0.7 1 1.4)", AllowMultipleArgumentsPerToken = true };

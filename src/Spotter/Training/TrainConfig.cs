@@ -25,7 +25,7 @@ public sealed record TrainConfig
     /// <summary>Multiplies the head's dropout probabilities: 1 as in the lessons, 0 none.</summary>
     [JsonPropertyName("head_dropout")] public double HeadDropout { get; init; } = 1;
     /// <summary>locate-largest and largest: "cells" (per-cell proposals) or the lessons' "lesson" (flatten -> linear).</summary>
-    [JsonPropertyName("box_head")] public string BoxHead { get; init; } = "cells";
+    [JsonPropertyName("box_head")] public string BoxHead { get; init; } = Models.Largest.LargestObjectHeads.Cells;
     /// <summary>detect: "default" (strides 8-64) or "lesson" (4x4, 2x2, 1x1) anchors.</summary>
     [JsonPropertyName("anchors")] public string Anchors { get; init; } = "default";
     /// <summary>detect: "ssd" offsets or the lesson's "lesson" tanh decoding.</summary>
@@ -71,7 +71,7 @@ public sealed record TrainConfig
         if (AnchorZooms is { } z && (z.Count == 0 || z.Any(v => v <= 0))) throw new SpotterException("--anchor-zooms must be positive numbers");
         if (AnchorRatios is { } r && (r.Count == 0 || r.Any(v => v <= 0))) throw new SpotterException("--anchor-ratios must be positive numbers");
         if (AnchorScale <= 0) throw new SpotterException("--anchor-scale must be positive");
-        if (BoxHead is not ("cells" or "lesson")) throw new SpotterException($"unknown --box-head '{BoxHead}'; choose cells or lesson");
+        Models.Largest.LargestObjectHeads.CheckBoxHead(BoxHead);
         if (BoxCoder is not ("ssd" or "lesson")) throw new SpotterException($"unknown --box-coder '{BoxCoder}'; choose ssd or lesson");
         if (Batch < 2) throw new SpotterException("--batch must be at least 2 (batch norm needs two images)");
         if (LearningRate is <= 0) throw new SpotterException("--lr must be positive");

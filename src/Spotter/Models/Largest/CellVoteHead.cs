@@ -29,6 +29,9 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
     /// <summary>Stride of the cells: one proposal per this many input pixels.</summary>
     public const int Stride = 8;
 
+    /// <summary>How far a proposal's centre may be from its cell's, as a fraction of the input.</summary>
+    public const double Reach = 0.25;
+
     /// <param name="stageChannels">Channels of the body's stages (strides 4, 8, 16, 32); those from <see cref="Stride"/> on are used.</param>
     public CellVoteHead(IReadOnlyList<int> stageChannels, int classes, double dropoutScale = 1, int width = 128) : base(nameof(CellVoteHead))
     {
@@ -38,9 +41,6 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         output = nn.Conv2d(width, 1 + 4 + classes, 1);
         RegisterComponents();
     }
-
-    /// <summary>How far a proposal's centre may be from its cell's, as a fraction of the input.</summary>
-    public const double Reach = 0.25;
 
     private static int FirstStage => (int)Math.Log2(Stride) - 2; // stage 0 has stride 4
 
