@@ -23,7 +23,8 @@ public sealed record ModelInfo
     [JsonPropertyName("input_size")] public required int InputSize { get; init; }
     [JsonPropertyName("class_loss_weight")] public double ClassLossWeight { get; init; } = 20;
     [JsonPropertyName("head_dropout")] public double HeadDropout { get; init; } = 1;
-    /// <summary>Largest-object models: "lesson" (flatten -> linear) or "cells" (per-cell proposals, soft arg-max).</summary>
+    /// <summary>Largest-object models: "cells" (per-cell proposals and votes) or "lesson" (flatten -> linear);
+    /// a model.json without it predates the cells head, so it means "lesson".</summary>
     [JsonPropertyName("box_head")] public string BoxHead { get; init; } = "lesson";
     [JsonPropertyName("detector")] public Detection.DetectorSettings? Detector { get; init; }
     [JsonPropertyName("input")] public string Input { get; init; } = "RGB 0..1, squashed to input_size x input_size; normalisation is inside the model";

@@ -25,7 +25,7 @@ public sealed class TrainingFixture : IDisposable
         return new BatchLoader(images, store, augment ? new AugmentOptions(size) : AugmentOptions.None(size), batch, shuffle, seed: 3);
     }
 
-    public LargestObjectModel Model(LargestObjectTask task, int size = 64, string boxHead = LargestObjectHeads.Lesson) =>
+    public LargestObjectModel Model(LargestObjectTask task, int size = 64, string boxHead = LargestObjectHeads.Cells) =>
         new(BackboneCatalog.Create("tiny"), task, Dataset.Classes.Count, size, boxHead: boxHead);
 
     public void Dispose() => Directory.Delete(Cache, recursive: true);

@@ -9,8 +9,9 @@ namespace Spotter.Models.Largest;
 /// feature pyramid, the S/32 map is upsampled and added to the S/16 map, and that to the S/8 map
 /// (each projected to one width by a 1x1 conv), so there is one cell per 8 input pixels. Every
 /// cell proposes one box around itself (its centre within a quarter of the input of the cell's
-/// centre, any width and height) and class logits, and casts a vote for holding the largest object. The answer is the vote-weighted mean of the
-/// proposals and logits (the votes concentrate on a few cells that agree).
+/// centre, any width and height) and class logits, and casts a vote for holding the largest
+/// object. The answer is the vote-weighted mean of the proposals and logits around the winning
+/// cell (<see cref="Pool"/>).
 ///
 /// Why not the lessons' flatten -> linear: it must learn the position of every cell from scratch
 /// and gets one training signal per image; on the synthetic scenes it reached a mean IoU of about
@@ -102,9 +103,9 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
     /// to learn precise boxes in a few epochs). The cells responsible for the true box are those
     /// in its central part (FCOS's centre sampling): within a quarter of its width and height of
     /// its centre, and at least within one cell of it, so a small box has the cells next to its
-    /// centre and a large one many (all within <see cref="Reach"/>). Each of them learns the box (L1 in input pixels, as in the
-    /// lessons) and the class (cross-entropy); the vote learns to put its mass on them
-    /// (-log of the mass). Returns the three terms, each averaged over the batch.
+    /// centre and a large one many (all within <see cref="Reach"/>). Each of them learns the box
+    /// (L1 in input pixels, as in the lessons) and the class (cross-entropy); the vote learns to
+    /// put its mass on them (-log of the mass). Returns the three terms, each averaged over the batch.
     /// </summary>
     /// <param name="proposals">The head's output for a rows x cols grid.</param>
     /// <param name="boxes">The true boxes, N x 4 in input pixels.</param>

@@ -14,17 +14,17 @@ namespace Spotter.Models.Largest;
 /// regresses them directly (L1 loss, lesson 8) and the joint head squashes its box activations
 /// with a sigmoid times Size and adds a weighted cross-entropy (lesson 9: L1 + 20 x CE). With the
 /// default <see cref="CellVoteHead"/> the same two losses are applied per responsible cell, plus
-/// the vote's loss. Classification uses the lessons' pooled head either way.
+/// the vote's loss. classify-largest always uses the lessons' pooled classifier head.
 /// </summary>
 public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 {
     private readonly Backbone body;
     private readonly nn.Module<Tensor, Tensor>? head;      // the lessons' heads, on the last map
-    private readonly CellVoteHead? cells;                   // or the per-cell box head, on two maps
+    private readonly CellVoteHead? cells;                   // or the per-cell head, on the S/8-S/32 maps
     private readonly IReadOnlyList<IReadOnlyList<nn.Module>> _groups;
 
     public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20, double dropoutScale = 1,
-        string boxHead = LargestObjectHeads.Lesson)
+        string boxHead = LargestObjectHeads.Cells)
         : base(nameof(LargestObjectModel))
     {
         if (inputSize % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {inputSize}");
@@ -73,10 +73,12 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         _ => PooledCells(output),
     };
 
+    /// <summary>Rows (and columns) of the cells head's grid.</summary>
+    private int CellGrid => InputSize / CellVoteHead.Stride;
+
     private (Tensor Boxes, Tensor Logits) PooledCells(Tensor output)
     {
-        var grid = InputSize / CellVoteHead.Stride;
-        var pooled = CellVoteHead.Pool(output, grid, grid);
+        var pooled = CellVoteHead.Pool(output, CellGrid, CellGrid);
         return (pooled[.., ..4] * InputSize, pooled[.., 4..]);
     }
 
@@ -85,9 +87,8 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         using var scope = NewDisposeScope();
         if (cells is not null)
         {
-            var grid = InputSize / CellVoteHead.Stride;
             var (boxLoss, voteLoss, classLoss) = CellVoteHead.Losses(output, batch.LargestBoxes(output.device),
-                Task.PredictsClass() ? batch.LargestClasses(output.device) : null, InputSize, grid, grid);
+                Task.PredictsClass() ? batch.LargestClasses(output.device) : null, InputSize, CellGrid, CellGrid);
             var total = boxLoss + voteLoss;
             return (classLoss is null ? total : total + ClassLossWeight * classLoss).MoveToOuterDisposeScope();
         }
