@@ -65,7 +65,7 @@ public static class LinearProbe
                 perClass[classIndex]++;
                 var rect = new SKRectI((int)box.X1, (int)box.Y1, (int)Math.Ceiling(box.X2), (int)Math.Ceiling(box.Y2));
                 using var crop = ImageTensors.Crop(bitmap, rect);
-                using var squashed = ImageTensors.Squash(crop, CropSize, CropSize);
+                using var squashed = ImagePixels.Squash(crop, CropSize, CropSize);
                 crops.Add(ImageTensors.ToTensor(squashed));
                 labels.Add(classIndex);
             }

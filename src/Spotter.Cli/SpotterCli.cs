@@ -14,6 +14,9 @@ public static class SpotterCli
     public const int UserError = 1;
     public const int InternalError = 2;
 
+    /// <summary>Stopped by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
+
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         output ??= Console.Out;
@@ -24,7 +27,8 @@ public static class SpotterCli
         {
             // One line naming the most specific problem; the help is one flag away.
             var first = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            error.WriteLine($"spotter: {first.Message} (see 'spotter --help')");
+            var oneLine = string.Join(" ", first.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            error.WriteLine($"spotter: {oneLine} (see 'spotter --help')");
             return UserError;
         }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -61,10 +65,51 @@ public static class SpotterCli
             error.WriteLine($"spotter: {e.Message}");
             return UserError;
         }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("spotter: stopped");
+            return Interrupted;
+        }
         catch (Exception e)
         {
             error.WriteLine($"spotter: internal error, please report it: {e}");
             return InternalError;
+        }
+    }
+
+    /// <summary>Whether progress lines (carriage returns) suit this writer: the real, unredirected standard error.</summary>
+    public static bool IsInteractive(TextWriter error) => !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error);
+
+    /// <summary>
+    /// A cancellation that the first Ctrl-C triggers (saying <paramref name="message"/>) instead of
+    /// killing the process, so the work can stop cleanly; a second Ctrl-C kills as usual.
+    /// </summary>
+    public static CtrlC CancelOnCtrlC(TextWriter error, string message) => new(error, message);
+
+    public sealed class CtrlC : IDisposable
+    {
+        private readonly CancellationTokenSource _source = new();
+        private readonly ConsoleCancelEventHandler _handler;
+
+        internal CtrlC(TextWriter error, string message)
+        {
+            _handler = (_, e) =>
+            {
+                if (_source.IsCancellationRequested) return; // the second Ctrl-C ends the process
+                e.Cancel = true;
+                error.WriteLine();
+                error.WriteLine($"spotter: Ctrl-C: {message}");
+                _source.Cancel();
+            };
+            Console.CancelKeyPress += _handler;
+        }
+
+        public CancellationToken Token => _source.Token;
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= _handler;
+            _source.Dispose();
         }
     }
 }

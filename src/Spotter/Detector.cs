@@ -1,106 +1,64 @@
-using SkiaSharp;
-using Spotter.Boxes;
-using Spotter.Data;
+using Spotter.Inference;
 using Spotter.Models;
 using Spotter.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Spotter;
 
-/// <summary>An object found in an image: its class, confidence, and box in the image's own pixels.</summary>
-public sealed record Detection(string Class, int ClassIndex, float Score, Box Box);
-
 /// <summary>
-/// Runs a trained Spotter model from .NET code.
+/// Runs a trained Spotter model from .NET code on TorchSharp (libtorch), CPU or CUDA.
 /// <code>
 /// using var detector = Detector.Load("runs/cells");          // a run folder or its model.json
 /// foreach (var d in detector.Detect("photo.jpg"))
 ///     Console.WriteLine($"{d.Class} {d.Score:P0} at {d.Box}");
 /// </code>
-/// Safe to use from several threads: images are decoded and resized in the calling thread, and
-/// the model runs one batch at a time.
+/// Safe to use from several threads: images are decoded and squashed in the calling thread, and
+/// the model runs one batch at a time. The same <see cref="IDetector"/> path serves
+/// <c>spotter detect</c>, <c>spotter eval</c> and a run's final evaluation.
 /// </summary>
-public sealed class Detector : IDisposable
+public sealed class Detector : DetectorBase
 {
     private readonly IImageModel _model;
     private readonly Device _device;
+    private readonly bool _ownsModel;
     private readonly object _gate = new();
 
-    private Detector(IImageModel model, ModelInfo info, Device device)
+    private Detector(IImageModel model, Device device, bool ownsModel)
+        : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString()))
     {
         _model = model;
         _device = device;
-        Info = info;
+        _ownsModel = ownsModel;
     }
 
-    public ModelInfo Info { get; }
-    public IReadOnlyList<string> Classes => Info.Classes;
-
-    /// <summary>Detections below this score are dropped unless a threshold is given (see <see cref="ModelInfo.DisplayThreshold"/>).</summary>
-    public float DefaultThreshold => Info.DisplayThreshold;
+    public ModelSpec Spec => _model.Spec;
 
     /// <param name="path">A run folder made by <c>spotter train</c>, or its model.json.</param>
     /// <param name="device">auto, cpu or cuda.</param>
     public static Detector Load(string path, string device = "auto")
     {
         var target = Devices.Parse(device);
-        var (model, info) = ModelFile.Load(path, target);
-        return new Detector(model, info, target);
+        return new Detector(ModelFile.Load(path, target), target, ownsModel: true);
     }
 
-    public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null)
-    {
-        using var bitmap = ImageFile.Decode(imagePath);
-        return Detect(bitmap, threshold);
-    }
+    /// <summary>A detector over a model already in memory (already on <paramref name="device"/>); the model stays the caller's.</summary>
+    public static Detector Over(IImageModel model, Device device) => new(model, device, ownsModel: false);
 
-    public IReadOnlyList<Detection> Detect(Stream image, float? threshold = null)
+    protected override IReadOnlyList<IReadOnlyList<Detection>> DetectSquashed(byte[] pixels, int count)
     {
-        using var bitmap = ImageFile.Decode(image);
-        return Detect(bitmap, threshold);
-    }
-
-    public IReadOnlyList<Detection> Detect(SKBitmap image, float? threshold = null) => Detect([image], threshold)[0];
-
-    /// <summary>Several images in one batch (faster than one by one).</summary>
-    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<string> imagePaths, float? threshold = null)
-    {
-        var bitmaps = imagePaths.Select(ImageFile.Decode).ToList();
-        try
-        {
-            return Detect(bitmaps, threshold);
-        }
-        finally
-        {
-            foreach (var b in bitmaps) b.Dispose();
-        }
-    }
-
-    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null)
-    {
-        if (images.Count == 0) return [];
-        var size = Info.InputSize;
         using var scope = NewDisposeScope();
-        var inputs = images.Select(image =>
-        {
-            using var squashed = ImageTensors.Squash(image, size, size);
-            return ImageTensors.ToTensor(squashed);
-        }).ToList();
-        var batch = stack(inputs);
-        IReadOnlyList<IReadOnlyList<Visualization.PredictedBox>> predicted;
+        var size = _model.InputSize;
+        // As the training loader does: bytes to float, then / 255.
+        var images = tensor(pixels, [count, 3, size, size], ScalarType.Byte).to(float32).div_(255f);
         lock (_gate)
         {
-            using var onDevice = batch.to(_device);
-            predicted = _model.PredictBatch(onDevice);
+            _model.Module.eval();
+            return _model.PredictBatch(images.to(_device));
         }
-        var minimum = threshold ?? DefaultThreshold;
-        return images.Select((image, i) => (IReadOnlyList<Detection>)predicted[i]
-            .Where(p => p.Score >= minimum)
-            .Select(p => ImagePredictor.ToOriginal(p, image.Width, image.Height, size))
-            .Select(p => new Detection(p.ClassIndex < 0 ? "object" : Classes[p.ClassIndex], p.ClassIndex, p.Score, p.Box))
-            .ToList()).ToList();
     }
 
-    public void Dispose() => _model.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsModel) _model.Dispose();
+    }
 }

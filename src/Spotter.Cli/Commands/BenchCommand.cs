@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Spotter.Data;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
+using Spotter.Models;
 using Spotter.Models.Largest;
 using Spotter.Runtime;
 using Spotter.Training;
@@ -20,13 +21,15 @@ public static class BenchCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("bench", "Measure speed: training throughput against the bare training step.");
-        var task = new Option<string>("--task") { DefaultValueFactory = _ => "largest", Description = "classify-largest, locate-largest or largest" };
+        var task = new Option<string>("--task") { DefaultValueFactory = _ => "largest", Description = "classify-largest, locate-largest, largest or detect" };
+        task.AcceptOnlyFromAmong([.. EnumNames.All<ModelTask>()]);
         var dataset = new Option<string>("--dataset") { DefaultValueFactory = _ => "synthetic", Description = "Data to stream through the pipeline" };
         var backbone = new Option<string>("--backbone") { DefaultValueFactory = _ => BackboneCatalog.ImageNetResNet18, Description = "Backbone" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20, Description = "Timed steps of each kind" };
-        var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new TrainConfig { Dataset = "", Task = "" }.BoxHead, Description = "cells or lesson (as spotter train)" };
+        var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new LargestHeadOptions().BoxHead.Name(), Description = "largest-object tasks: cells or lesson (as spotter train)" };
+        boxHead.AcceptOnlyFromAmong([.. EnumNames.All<BoxHeadKind>()]);
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
             { task, dataset, backbone, size, batch, steps, boxHead, device };
@@ -48,8 +51,8 @@ public static class BenchCommand
         {
             var target = Devices.Parse(parse.GetValue(device)!);
             var model = parse.GetValue(run) is { } folder
-                ? Spotter.Models.ModelFile.Load(folder, target).Model
-                : new Spotter.Models.Detection.SsdModel(BackboneCatalog.Create(BackboneCatalog.ImageNetResNet18), 20, parse.GetValue(size), new Spotter.Models.Detection.DetectorSettings());
+                ? ModelFile.Load(folder, target)
+                : ModelFactory.Create(ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, [.. Enumerable.Range(0, 20).Select(i => $"class{i}")], parse.GetValue(size)));
             using (model)
             {
                 model.Module.to(target).eval();
@@ -89,15 +92,16 @@ public static class BenchCommand
 
     private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName)
     {
-        if (!LargestObjectTasks.TryParse(taskName, out var task)) throw new SpotterException($"--task {taskName}: bench train handles classify-largest, locate-largest and largest");
+        var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
         var device = Devices.Parse(deviceName);
         var data = DatasetLoader.Load(datasetSpec);
-        var images = data.Images.Where(i => i.Objects.Count > 0).ToList();
+        var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);
         store.Warm(images);
         var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true);
-        using var model = new LargestObjectModel(BackboneCatalog.Create(backboneSpec), task, data.Classes.Count, size, boxHead: boxHead);
+        var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
+        using var model = ModelFactory.Create(spec);
         using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
         learner.Unfreeze();
         learner.SetTrainingMode();
@@ -126,7 +130,8 @@ public static class BenchCommand
 
         var pipelineRate = steps * batchSize / pipelineSeconds;
         var bareRate = steps * batchSize / bareSeconds;
-        output.WriteLine($"bench train: {taskName} ({boxHead} head), {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
+        var head = task.IsLargestObject() ? $" ({spec.LargestHead.BoxHead.Name()} head)" : "";
+        output.WriteLine($"bench train: {taskName}{head}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
         output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");

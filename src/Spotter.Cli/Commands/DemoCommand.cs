@@ -26,35 +26,28 @@ public static class DemoCommand
         {
             var clock = Stopwatch.StartNew();
             var folder = parse.GetValue(outFolder) ?? Path.Combine("spotter-demo", $"run-{DateTime.Now:yyyyMMdd-HHmmss}");
-            var run = Path.Combine(folder, "run");
-            var dataset = $"synthetic:count={parse.GetValue(count)}";
             output.WriteLine($"Spotter demo: {parse.GetValue(count)} synthetic scenes (circle, rectangle, triangle, star, cross), an SSD-style detector on {parse.GetValue(backbone)}.");
             var config = new TrainConfig
             {
-                Dataset = dataset, Task = "detect", Backbone = parse.GetValue(backbone)!, Size = parse.GetValue(size), Batch = 16, Epochs = parse.GetValue(epochs),
-                FreezeEpochs = 1, LearningRate = 1e-3, Device = parse.GetValue(device)!,
+                Dataset = $"synthetic:count={parse.GetValue(count)}", Task = ModelTask.Detect, Backbone = parse.GetValue(backbone)!, Size = parse.GetValue(size),
+                Batch = 16, Epochs = parse.GetValue(epochs), FreezeEpochs = 1, LearningRate = 1e-3, Device = parse.GetValue(device)!,
             };
-            var reporter = new ConsoleReporter(output, error, !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
-            Trainer.Train(config, run, reporter);
+            var reporter = new ConsoleReporter(output, error, SpotterCli.IsInteractive(error));
+            using var cancel = SpotterCli.CancelOnCtrlC(error, "stopping the demo");
+            var result = Demo.Run(config, folder, reporter, Progress.Line(error, "images"), cancel.Token);
 
             output.WriteLine();
-            output.WriteLine("Held-out test images:");
-            var evaluation = SpotterCli.Run(["eval", run, dataset, "--split", "test", "--device", config.Device], output, error);
-            if (evaluation != SpotterCli.Success) return evaluation;
-
-            var data = DatasetLoader.Load(dataset);
-            var samples = DatasetSplits.Select(data, "test").Take(8).Select(i => i.Path).ToArray();
-            var detections = Path.Combine(folder, "detections");
-            var detect = SpotterCli.Run(["detect", run, .. samples, "--out", detections, "--device", config.Device], output, error);
-            if (detect != SpotterCli.Success) return detect;
-
+            output.WriteLine($"Held-out test images ({result.Test.Images}): mAP@0.5 {result.Test.Map!.Map50:0.####} (VOC all-point), " +
+                             $"11-point {result.Test.Map.Map50Voc07:0.####}, COCO 0.5:0.95 {result.Test.Map.Map50To95:0.####}");
+            foreach (var (cls, ap) in result.Test.Map.PerClassAp50.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                output.WriteLine($"  {cls,-10} AP@0.5 {ap:0.####}");
             output.WriteLine();
             output.WriteLine($"Done in {clock.Elapsed.TotalMinutes:0.0} min. Look at:");
-            output.WriteLine($"  {run}/samples.png      predictions next to ground truth");
-            output.WriteLine($"  {run}/pr_curves.png    precision-recall per class; eval.json has the numbers");
-            output.WriteLine($"  {run}/losses.png       training and validation loss; metrics.csv per epoch");
-            output.WriteLine($"  {detections}/          annotated test images and detections.json");
-            output.WriteLine($"Use the model from C#: Spotter.Detector.Load(\"{run}\").Detect(\"photo.png\")");
+            output.WriteLine($"  {result.RunFolder}/samples.png      predictions next to ground truth");
+            output.WriteLine($"  {result.RunFolder}/pr_curves.png    precision-recall per class; eval.json has the numbers");
+            output.WriteLine($"  {result.RunFolder}/losses.png       training and validation loss; metrics.csv per epoch");
+            output.WriteLine($"  {result.DetectionsFolder}/          annotated test images and detections.json");
+            output.WriteLine($"Use the model from C#: Spotter.Detector.Load(\"{result.RunFolder}\").Detect(\"photo.png\")");
             return SpotterCli.Success;
         }));
         return command;

@@ -19,7 +19,7 @@ public static class InfoCommand
         TorchRuntime.EnsureLoaded(wantCuda: true);
         var rows = new List<(string, string)>
         {
-            ("Spotter", typeof(TorchRuntime).Assembly.GetName().Version?.ToString(3) ?? "unknown"),
+            ("Spotter", SpotterInfo.Version),
             ("TorchSharp", TorchRuntime.TorchSharpVersion),
             ("libtorch", TorchRuntime.LibTorchVersion),
             (".NET", Environment.Version.ToString()),

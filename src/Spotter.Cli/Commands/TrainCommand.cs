@@ -1,36 +1,33 @@
 using System.CommandLine;
+using Spotter.Models.Largest;
+using Spotter.Models.Ssd;
 using Spotter.Training;
 
 namespace Spotter.Cli.Commands;
 
-/// <summary>`spotter train`: train a model and leave a run folder.</summary>
+/// <summary>
+/// `spotter train`: train a model and leave a run folder. The head settings' options come from
+/// <see cref="LargestHeadOptions"/> and <see cref="DetectorOptions"/> themselves.
+/// </summary>
 public static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
         var dataset = new Argument<string?>("DATASET") { Description = "The training data (see 'spotter data --help'); not needed with --resume", Arity = ArgumentArity.ZeroOrOne };
-        var task = new Option<string?>("--task") { Description = "classify-largest, locate-largest, largest (class + box, one model) or detect" };
+        var task = TaskOption();
         var outFolder = new Option<string?>("--out") { Description = "The run folder to create" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last checkpoint" };
-        var defaults = new TrainConfig { Dataset = "", Task = "" };
+        var defaults = new TrainConfig { Dataset = "", Task = ModelTask.Detect };
         var backbone = new Option<string>("--backbone") { Description = "resnet18-imagenet, resnet18|34|50[:PATH], tiny (see 'spotter info')", DefaultValueFactory = _ => defaults.Backbone };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in all", DefaultValueFactory = _ => defaults.Epochs };
         var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Of which, epochs with the body frozen (head only)", DefaultValueFactory = _ => defaults.FreezeEpochs };
         var size = new Option<int>("--size") { Description = "Input size in pixels (images are squashed to size x size; a multiple of 32)", DefaultValueFactory = _ => defaults.Size };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => defaults.Batch };
         var lr = new Option<double?>("--lr") { Description = "The head's maximum learning rate (default: the LR finder's suggestion)" };
-        var schedule = new Option<string>("--schedule") { Description = "one-cycle, sgdr or constant", DefaultValueFactory = _ => defaults.Schedule };
-        var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd", DefaultValueFactory = _ => defaults.Optimizer };
+        var schedule = EnumOption<ScheduleKind>("--schedule", "Learning-rate schedule of each phase", defaults.Schedule);
+        var optimizer = EnumOption<OptimizerKind>("--optimizer", "Optimiser", defaults.Optimizer);
         var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => defaults.WeightDecay, Description = "Weight decay" };
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
-        var classWeight = new Option<double>("--class-weight") { Description = "largest: weight of cross-entropy against the L1 box loss", DefaultValueFactory = _ => defaults.ClassLossWeight };
-        var headDropout = new Option<double>("--head-dropout") { Description = "Multiplies the head's dropout (1: the lessons' 0.25/0.5; 0: none)", DefaultValueFactory = _ => defaults.HeadDropout };
-        var boxHead = new Option<string>("--box-head") { Description = "locate-largest, largest: cells (every stride-8 cell proposes a box and votes, trained densely) or lesson (flatten -> linear)", DefaultValueFactory = _ => defaults.BoxHead };
-        var anchors = new Option<string>("--anchors") { Description = "detect: default (feature maps at strides 8-64) or lesson (4x4, 2x2, 1x1)", DefaultValueFactory = _ => defaults.Anchors };
-        var boxCoder = new Option<string>("--box-coder") { Description = "detect: ssd (offsets with variances) or lesson (tanh around the anchor)", DefaultValueFactory = _ => defaults.BoxCoder };
-        var zooms = new Option<double[]?>("--anchor-zooms") { Description = "detect: anchor zooms at every cell (default 0.7 1 1.4)", AllowMultipleArgumentsPerToken = true };
-        var ratios = new Option<double[]?>("--anchor-ratios") { Description = "detect: anchor width/height ratios (default 1 0.5 2)", AllowMultipleArgumentsPerToken = true };
-        var anchorScale = new Option<double>("--anchor-scale") { Description = "detect: anchor width in grid cells at zoom 1", DefaultValueFactory = _ => defaults.AnchorScale };
         var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
         var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and lighting changes" };
@@ -38,45 +35,58 @@ public static class TrainCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => defaults.Device };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Random seed" };
         var images = DataCommand.ImagesOption();
+        var largest = new SettingsOptions<LargestHeadOptions>(defaults.Largest);
+        var detector = new SettingsOptions<DetectorOptions>(defaults.Detector);
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, classWeight, headDropout, boxHead, anchors, boxCoder, zooms, ratios, anchorScale, trainSplit, validSplit, noAugment, patience, device, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, patience, device, seed, images,
         };
+        foreach (var option in largest.Options.Concat(detector.Options)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
-            var reporter = new ConsoleReporter(output, error, !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error));
+            var reporter = new ConsoleReporter(output, error, SpotterCli.IsInteractive(error));
+            using var cancel = SpotterCli.CancelOnCtrlC(error, "stopping after this batch; the last finished epoch is kept (spotter train --resume)");
             if (parse.GetValue(resume) is { } runFolder)
-            {
-                var saved = TrainConfig.Load(runFolder);
-                return Finish(Run(saved, runFolder, reporter, resume: true), output);
-            }
+                return Finish(Trainer.Train(TrainConfig.Load(runFolder), runFolder, reporter, resume: true, cancel.Token), output);
             var config = new TrainConfig
             {
                 Dataset = parse.GetValue(dataset) ?? throw new SpotterException("give the DATASET to train on (or --resume RUN_DIR)"),
-                Task = parse.GetValue(task) ?? throw new SpotterException($"give --task ({string.Join(", ", Trainer.Tasks)})"),
+                Task = EnumNames.Parse<ModelTask>(parse.GetValue(task) ?? throw new SpotterException($"give --task ({string.Join(", ", EnumNames.All<ModelTask>())})"), "--task"),
                 Backbone = parse.GetValue(backbone)!, Epochs = parse.GetValue(epochs), FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
-                Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Schedule = parse.GetValue(schedule)!,
-                Optimizer = parse.GetValue(optimizer)!, WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
-                ClassLossWeight = parse.GetValue(classWeight), HeadDropout = parse.GetValue(headDropout), BoxHead = parse.GetValue(boxHead)!, Anchors = parse.GetValue(anchors)!, BoxCoder = parse.GetValue(boxCoder)!, AnchorZooms = NullIfEmpty(parse.GetValue(zooms)), AnchorRatios = NullIfEmpty(parse.GetValue(ratios)), AnchorScale = parse.GetValue(anchorScale), TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
+                Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
+                Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
+                WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
+                Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
+                TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 ImageFolder = parse.GetValue(images),
             };
             var folder = parse.GetValue(outFolder) ?? throw new SpotterException("give --out RUN_DIR, the run folder to create");
-            return Finish(Run(config, folder, reporter, resume: false), output);
+            return Finish(Trainer.Train(config, folder, reporter, resume: false, cancel.Token), output);
         }));
         return command;
     }
 
-    private static double[]? NullIfEmpty(double[]? values) => values is { Length: > 0 } ? values : null;
+    /// <summary>--task, its choices from <see cref="ModelTask"/>.</summary>
+    public static Option<string?> TaskOption()
+    {
+        var option = new Option<string?>("--task") { Description = "classify-largest, locate-largest, largest (class + box, one model) or detect" };
+        option.AcceptOnlyFromAmong([.. EnumNames.All<ModelTask>()]);
+        return option;
+    }
 
-    private static Trainer.Result Run(TrainConfig config, string folder, ITrainingReporter reporter, bool resume) =>
-        Trainer.Train(config, folder, reporter, resume);
+    private static Option<string> EnumOption<T>(string name, string description, T defaultValue) where T : struct, Enum
+    {
+        var option = new Option<string>(name) { Description = $"{description}: {string.Join(", ", EnumNames.All<T>())}", DefaultValueFactory = _ => defaultValue.Name() };
+        option.AcceptOnlyFromAmong([.. EnumNames.All<T>()]);
+        return option;
+    }
 
     private static int Finish(Trainer.Result result, TextWriter output)
     {
-        var extra = result.Metrics.ContainsKey("map50") ? ", eval.json, pr_curves.png" : "";
-        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, metrics.csv, losses.png, samples.png{extra}, checkpoints/)");
+        var extra = result.Report.Map is not null ? ", pr_curves.png" : "";
+        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, metrics.csv, losses.png, samples.png, eval.json{extra}, checkpoints/)");
         return SpotterCli.Success;
     }
 }

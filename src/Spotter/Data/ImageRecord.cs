@@ -3,6 +3,18 @@ namespace Spotter.Data;
 /// <summary>An image of a dataset: its id, file, size in pixels (as displayed) and objects.</summary>
 public sealed record ImageRecord(string Id, string Path, int Width, int Height, IReadOnlyList<LabeledBox> Objects)
 {
-    /// <summary>The object with the largest box area (fastai's "largest object"), or null.</summary>
-    public LabeledBox? Largest => Objects.Count == 0 ? null : Objects.MaxBy(o => o.Box.Area);
+    /// <summary>The index of the object with the largest box area (fastai's "largest object"; the first of equals), or -1.</summary>
+    public int LargestIndex
+    {
+        get
+        {
+            var best = -1;
+            for (var k = 0; k < Objects.Count; k++)
+                if (best < 0 || Objects[k].Box.Area > Objects[best].Box.Area) best = k;
+            return best;
+        }
+    }
+
+    /// <summary>The object with the largest box area, or null.</summary>
+    public LabeledBox? Largest => LargestIndex is var i and >= 0 ? Objects[i] : null;
 }

@@ -56,7 +56,7 @@ public static class CocoAveragePrecision
     }
 
     private static IEnumerable<(float Score, bool Matched, bool Ignored)> MatchImage(
-        List<(Box Box, bool Crowd, bool Ignored)> truth, List<ScoredBox> detections, double threshold, AreaRange range)
+        List<(Box Box, bool Crowd, bool Ignored)> truth, List<Detection> detections, double threshold, AreaRange range)
     {
         var taken = new bool[truth.Count];
         foreach (var d in detections)

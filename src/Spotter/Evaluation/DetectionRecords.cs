@@ -5,11 +5,8 @@ namespace Spotter.Evaluation;
 /// <summary>A ground-truth object for evaluation. Difficult objects are neither required nor penalised (VOC); crowd regions absorb detections (COCO).</summary>
 public sealed record TruthBox(int ClassIndex, Box Box, bool Difficult = false, bool Crowd = false);
 
-/// <summary>A detection to evaluate.</summary>
-public sealed record ScoredBox(int ClassIndex, Box Box, float Score);
-
 /// <summary>One image's ground truth and detections.</summary>
-public sealed record EvaluatedImage(IReadOnlyList<TruthBox> Truth, IReadOnlyList<ScoredBox> Detections);
+public sealed record EvaluatedImage(IReadOnlyList<TruthBox> Truth, IReadOnlyList<Detection> Detections);
 
 /// <summary>A class's precision-recall curve at IoU 0.5 (VOC matching), for pr_curves.png.</summary>
 public sealed record PrecisionRecall(IReadOnlyList<double> Recall, IReadOnlyList<double> Precision);

@@ -1,20 +1,19 @@
 using Spotter.Training;
-using Spotter.Visualization;
 using static TorchSharp.torch;
 
 namespace Spotter.Models;
 
 /// <summary>
-/// A trained model that looks at Size x Size images and returns boxes: the largest-object models
-/// (one box per image) and the detector (every object).
+/// A TorchSharp model that looks at S x S images and returns detections: the largest-object
+/// models (one per image) and the detector (every object). Made by <see cref="ModelFactory"/>
+/// from its <see cref="Spec"/>.
 /// </summary>
 public interface IImageModel : ITrainable, IDisposable
 {
+    ModelSpec Spec { get; }
+
     int InputSize { get; }
 
-    /// <summary>Per image of the batch: predicted boxes in input pixels, best first.</summary>
-    IReadOnlyList<IReadOnlyList<PredictedBox>> PredictBatch(Tensor images);
-
-    /// <summary>What model.json records about this model.</summary>
-    ModelInfo Describe(string backbone, IReadOnlyList<string> classes);
+    /// <summary>Per image of the batch (N x 3 x S x S, RGB 0..1): detections in input pixels, best first.</summary>
+    IReadOnlyList<IReadOnlyList<Detection>> PredictBatch(Tensor images);
 }

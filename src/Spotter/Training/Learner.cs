@@ -68,15 +68,13 @@ public sealed class Learner : IDisposable
     /// Trains for <paramref name="epochs"/> epochs with each group's maximum learning rate shaped
     /// by the schedule; <paramref name="startEpoch"/> skips epochs already done (resuming).
     /// </summary>
-    /// <param name="stopAfter">End after this many epochs of the fit even though the schedule
-    /// spans <paramref name="epochs"/> (an interrupted run; used to test resuming).</param>
-    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0, int? stopAfter = null)
+    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0)
     {
         var lrs = ExpandLearningRates(maxLearningRates);
         var totalSteps = (long)epochs * _train.BatchCount;
         var records = new List<EpochRecord>();
         foreach (var c in _callbacks) c.BeginFit(this);
-        for (var e = startEpoch; e < Math.Min(epochs, stopAfter ?? epochs); e++)
+        for (var e = startEpoch; e < epochs; e++)
         {
             var epoch = History.Count;
             foreach (var c in _callbacks) c.BeginEpoch(this, epoch);
@@ -106,6 +104,7 @@ public sealed class Learner : IDisposable
         {
             using (batch)
             {
+                _options.Cancellation.ThrowIfCancellationRequested();
                 var step = (long)epochInFit * _train.BatchCount + batches;
                 var factor = schedule.Factor(step, totalSteps, _train.BatchCount);
                 var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray());
@@ -145,7 +144,23 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>The validation metrics (empty without validation data).</summary>
-    public IReadOnlyDictionary<string, double> Validate() => _valid is null ? new Dictionary<string, double>() : ModelEvaluation.Run(_model, _valid, Device);
+    public IReadOnlyDictionary<string, double> Validate()
+    {
+        if (_valid is null) return new Dictionary<string, double>();
+        _model.Module.eval();
+        using var _ = no_grad();
+        var metrics = _model.NewMetrics();
+        foreach (var batch in _valid.Epoch(0))
+        {
+            using (batch)
+            using (var scope = NewDisposeScope())
+            {
+                batch.MoveTo(Device);
+                metrics.Add(_model.Module.forward(batch.Images), batch);
+            }
+        }
+        return metrics.Result();
+    }
 
     /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
     public void SetTrainingMode()
@@ -178,9 +193,8 @@ public sealed class Learner : IDisposable
         var groups = _model.LayerGroups.Select(g => g.SelectMany(m => m.parameters()).ToList()).ToList();
         return _options.Optimizer switch
         {
-            "sgd" => optim.SGD(groups.Select(p => new SGD.ParamGroup(p, new SGD.Options { LearningRate = 1e-3, momentum = _options.Momentum, weight_decay = _options.WeightDecay })), 1e-3, _options.Momentum),
-            "adamw" => optim.AdamW(groups.Select(p => new AdamW.ParamGroup(p, new AdamW.Options { LearningRate = 1e-3, weight_decay = _options.WeightDecay })), 1e-3),
-            _ => throw new SpotterException($"unknown optimizer '{_options.Optimizer}'; choose adamw or sgd"),
+            OptimizerKind.Sgd => optim.SGD(groups.Select(p => new SGD.ParamGroup(p, new SGD.Options { LearningRate = 1e-3, momentum = _options.Momentum, weight_decay = _options.WeightDecay })), 1e-3, _options.Momentum),
+            _ => optim.AdamW(groups.Select(p => new AdamW.ParamGroup(p, new AdamW.Options { LearningRate = 1e-3, weight_decay = _options.WeightDecay })), 1e-3),
         };
     }
 

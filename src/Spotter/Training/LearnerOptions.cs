@@ -5,8 +5,7 @@ namespace Spotter.Training;
 /// <summary>Optimiser and loop settings.</summary>
 public sealed record LearnerOptions
 {
-    /// <summary>adamw (default) or sgd (with momentum).</summary>
-    public string Optimizer { get; init; } = "adamw";
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
     public double WeightDecay { get; init; } = 1e-2;
     public double Momentum { get; init; } = 0.9;
 
@@ -14,4 +13,7 @@ public sealed record LearnerOptions
     public double GradientClipNorm { get; init; }
 
     public Device Device { get; init; } = CPU;
+
+    /// <summary>Checked before every batch: a cancelled run stops there, keeping the last epoch's checkpoint.</summary>
+    public CancellationToken Cancellation { get; init; }
 }

@@ -35,33 +35,6 @@ public static class Schedules
         return CosineBetween(1, minFactor, (epochs - start) / length);
     }
 
-    /// <summary>Epochs that end exactly at cycle ends for SGDR: 1, 3, 7, 15 ... for length 1, multiplier 2.</summary>
-    public static double SgdrEpochsFor(int cycles, double cycleLength = 1, double cycleMultiplier = 2) =>
-        Enumerable.Range(0, cycles).Sum(i => cycleLength * Math.Pow(cycleMultiplier, i));
-
     private static double CosineBetween(double from, double to, double fraction) =>
         to + (from - to) * (1 + Math.Cos(Math.PI * Math.Clamp(fraction, 0, 1))) / 2;
-}
-
-/// <summary>Which schedule a fit uses; <see cref="Factor"/> maps a step to a multiplier.</summary>
-public sealed record LrSchedule(string Kind, double CycleLength = 1, double CycleMultiplier = 2)
-{
-    public static readonly LrSchedule OneCycle = new("one-cycle");
-    public static readonly LrSchedule Constant = new("constant");
-    public static LrSchedule Sgdr(double cycleLength = 1, double cycleMultiplier = 2) => new("sgdr", cycleLength, cycleMultiplier);
-
-    public double Factor(long step, long totalSteps, int stepsPerEpoch) => Kind switch
-    {
-        "one-cycle" => Schedules.OneCycle(totalSteps <= 1 ? 0 : (double)step / (totalSteps - 1)),
-        "sgdr" => Schedules.Sgdr((double)step / stepsPerEpoch, CycleLength, CycleMultiplier),
-        _ => 1,
-    };
-
-    public static LrSchedule Parse(string name) => name switch
-    {
-        "one-cycle" => OneCycle,
-        "sgdr" => Sgdr(),
-        "constant" => Constant,
-        _ => throw new SpotterException($"unknown schedule '{name}'; choose one-cycle, sgdr or constant"),
-    };
 }

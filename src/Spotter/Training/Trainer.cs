@@ -1,11 +1,6 @@
 using System.Text.Json;
-using Spotter.Data;
-using Spotter.Data.Loading;
 using Spotter.Evaluation;
 using Spotter.Models;
-using Spotter.Models.Backbones;
-using Spotter.Models.Detection;
-using Spotter.Models.Largest;
 using Spotter.Runtime;
 using Spotter.Visualization;
 using TorchSharp;
@@ -15,46 +10,41 @@ namespace Spotter.Training;
 /// <summary>
 /// A whole training run, leaving a run folder: config.json, lr_find.png (when the LR finder
 /// chose the rate), metrics.csv, checkpoints/ (resumable), model.bin + model.json (the best
-/// epoch), losses.png, samples.png, and for detection eval.json and pr_curves.png. The recipe is
+/// epoch), losses.png, samples.png, eval.json, and for detection pr_curves.png. The recipe is
 /// fastai's fine-tune: the head alone with the body frozen, then everything with differential
 /// learning rates (lr/200, lr/20, lr/2 for the three layer groups), one schedule per phase.
 /// </summary>
 public static class Trainer
 {
-    public static readonly string[] Tasks = ["classify-largest", "locate-largest", "largest", "detect"];
+    /// <param name="Report">The best model's metrics on the validation images, measured through the prediction path users call.</param>
+    public sealed record Result(EvaluationReport Report, string RunFolder, double LearningRate, int EpochsDone);
 
-    public sealed record Result(IReadOnlyDictionary<string, double> Metrics, string RunFolder, double LearningRate, int EpochsDone);
-
-    public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false)
+    /// <param name="cancel">Stops the run before the next batch; the last finished epoch's checkpoint stays, so <c>--resume</c> continues exactly.</param>
+    public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false, CancellationToken cancel = default)
     {
         reporter ??= new SilentReporter();
-        config.Validate();
-        if (!Tasks.Contains(config.Task)) throw new SpotterException($"unknown --task '{config.Task}'; choose {string.Join(", ", Tasks)}");
+        config = config.Validated();
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
 
-        var dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
-        var train = DatasetSplits.Select(dataset, config.TrainSplit).Where(i => ModelInfo.CanUse(config.Task, i)).ToList();
-        var valid = DatasetSplits.Select(dataset, config.ValidSplit).Where(i => ModelInfo.CanUse(config.Task, i)).ToList();
-        reporter.Message($"{dataset.Source}: {train.Count} training and {valid.Count} validation images, {dataset.Classes.Count} classes; {config.Task} at {config.Size}x{config.Size} on {device.type}");
-
-        using var store = new ImageStore(config.Size, train.Count + valid.Count);
-        store.Warm(train.Concat(valid));
-        var trainLoader = new BatchLoader(train, store, config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size), config.Batch, shuffle: true, config.Seed);
-        var validLoader = new BatchLoader(valid, store, AugmentOptions.None(config.Size), config.Batch, shuffle: false);
+        using var data = new TrainingData(config);
+        if (data.ValidLoader is null) throw new SpotterException($"{data.Dataset.Source}: split '{config.ValidSplit}' has no images to validate on");
+        reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
+        data.Warm();
 
         torch.manual_seed(config.Seed);
-        using var model = CreateModel(config, dataset.Classes.Count);
-        var info = model.Describe(config.Backbone, dataset.Classes);
-        using var learner = new Learner(model, trainLoader, validLoader,
-            new LearnerOptions { Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device }, config.Seed);
+        using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));
+        using var learner = new Learner(model, data.TrainLoader, data.ValidLoader, new LearnerOptions
+        {
+            Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
+        }, config.Seed);
 
         var checkpoints = Path.Combine(runFolder, "checkpoints");
         var lr = resume ? ResumeFrom(learner, checkpoints, runFolder) : ChooseLearningRate(config, learner, runFolder, reporter);
         if (!resume) (config with { LearningRate = lr }).Save(runFolder);
 
         var (metric, higherIsBetter) = model.NewMetrics().Primary;
-        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, info, runFolder), checkpoints, config.Patience,
+        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, runFolder), checkpoints, config.Patience,
             resume ? Checkpoint.ReadState(checkpoints)?.Best : null);
         var losses = new LossRecorder();
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
@@ -63,39 +53,37 @@ public static class Trainer
         RunPhases(config, learner, lr, reporter);
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
-        var (bestModel, bestInfo) = ModelFile.Load(runFolder, device);
-        using (bestModel)
-        {
-            var metrics = Report(bestModel, validLoader, dataset.Classes, runFolder, device);
-            DrawSamples(bestModel, bestInfo, valid, Path.Combine(runFolder, "samples.png"), device);
-            reporter.Message($"Best epoch by {metric}: {string.Join(", ", metrics.Where(m => m.Key != "valid_loss").Select(m => $"{m.Key} {m.Value:0.####}"))}");
-            return new Result(metrics, runFolder, lr, learner.History.Count);
-        }
+        using var detector = Detector.Load(runFolder, config.Device);
+        var report = DetectorEvaluation.Run(detector, data.Valid, config.Batch);
+        WriteReport(report, detector.Spec, runFolder);
+        DrawSamples(detector, data.Valid, Path.Combine(runFolder, "samples.png"));
+        reporter.Message($"Best epoch by {metric}, measured again on the {data.Valid.Count} validation images: {string.Join(", ", report.Metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
+        return new Result(report, runFolder, lr, learner.History.Count);
     }
 
-    public static IImageModel CreateModel(TrainConfig config, int classCount)
+    /// <summary>The learning-rate range test on the config's training split, with the head alone unless <paramref name="unfrozen"/>; plotted to <paramref name="plotPath"/>.</summary>
+    public static LrFindResult FindLearningRate(TrainConfig config, string plotPath, int iterations = 100, bool unfrozen = false)
     {
-        var backbone = BackboneCatalog.Create(config.Backbone);
-        if (ModelInfo.IsDetection(config.Task))
-            return new SsdModel(backbone, classCount, config.Size, new DetectorSettings(config.Anchors, config.BoxCoder,
-                Zooms: config.AnchorZooms, Ratios: config.AnchorRatios, AnchorScale: config.AnchorScale));
-        LargestObjectTasks.TryParse(config.Task, out var task);
-        return new LargestObjectModel(backbone, task, classCount, config.Size, config.ClassLossWeight, config.HeadDropout, config.BoxHead);
+        using var data = new TrainingData(config.Validated());
+        torch.manual_seed(config.Seed);
+        using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));
+        using var learner = new Learner(model, data.TrainLoader, null, new LearnerOptions { Device = Devices.Parse(config.Device) }, config.Seed);
+        if (!unfrozen) learner.Freeze();
+        var result = LrFinder.Run(learner, iterations: iterations);
+        Plots.LrFinder(result, plotPath);
+        return result;
     }
 
-    /// <summary>The best model's validation metrics; for a detector also eval.json and pr_curves.png.</summary>
-    private static IReadOnlyDictionary<string, double> Report(IImageModel model, BatchLoader validLoader, IReadOnlyList<string> classes, string runFolder, TorchSharp.torch.Device device)
+    /// <summary>eval.json (the shape of <c>spotter eval --json</c>) and, for a detector, pr_curves.png.</summary>
+    private static void WriteReport(EvaluationReport report, ModelSpec spec, string runFolder)
     {
-        if (model is not SsdModel detector) return ModelEvaluation.Run(model, validLoader, device);
-        var report = ModelEvaluation.Detections(detector, validLoader, classes, device);
-        AtomicFile.WriteAllText(Path.Combine(runFolder, "eval.json"), JsonSerializer.Serialize(ModelEvaluation.ToJson(report), new JsonSerializerOptions { WriteIndented = true }));
-        Plots.PrecisionRecall(report.Curves, Path.Combine(runFolder, "pr_curves.png"));
-        return new Dictionary<string, double> { ["map50"] = report.Map50, ["map50_voc07"] = report.Map50Voc07, ["map50_95"] = report.Map50To95 };
+        AtomicFile.WriteAllText(Path.Combine(runFolder, "eval.json"), JsonSerializer.Serialize(report.ToJson(), new JsonSerializerOptions { WriteIndented = true }));
+        if (report.Map is { } map) Plots.PrecisionRecall(map.Curves, Path.Combine(runFolder, "pr_curves.png"));
     }
 
     private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter)
     {
-        var schedule = LrSchedule.Parse(config.Schedule);
+        var schedule = new LrSchedule(config.Schedule);
         var done = learner.History.Count;
         if (done < config.FreezeEpochs)
         {
@@ -143,15 +131,13 @@ public static class Trainer
         Directory.CreateDirectory(runFolder);
     }
 
-    /// <summary>samples.png: validation images, truth next to prediction, boxes in original pixels.</summary>
-    public static void DrawSamples(IImageModel model, ModelInfo info, IReadOnlyList<ImageRecord> images, string path, TorchSharp.torch.Device device, int count = 6)
+    /// <summary>samples.png: validation images, truth next to prediction (at the display threshold), boxes in original pixels.</summary>
+    private static void DrawSamples(Detector detector, IReadOnlyList<Data.ImageRecord> images, string path, int count = 6)
     {
         var picked = images.Take(count).ToList();
         if (picked.Count == 0) return;
-        var predictions = new ImagePredictor(model, device).Predict(picked.Select(i => i.Path).ToList())
-            .Select(p => (IReadOnlyList<PredictedBox>)p.Boxes.Where(b => b.Score >= info.DisplayThreshold).ToList()).ToList();
-        var classes = info.Classes;
-        using var sheet = SampleSheet.Render(picked, predictions, classes);
+        var predictions = detector.Detect(picked.Select(i => i.Path).ToList());
+        using var sheet = SampleSheet.Render(picked, predictions, detector.Classes);
         ImageGrid.Save(sheet, path);
     }
 }

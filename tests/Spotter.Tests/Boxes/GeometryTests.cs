@@ -1,5 +1,5 @@
 using Spotter.Boxes;
-using Spotter.Models.Detection;
+using Spotter.Models.Ssd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,15 +24,24 @@ public sealed class GeometryTests
     [Fact]
     public void Anchors_of_the_lesson_preset_and_of_a_tiny_grid()
     {
-        Assert.Equal(189, AnchorSpec.Lesson.Count);
         using var scope = NewDisposeScope();
-        var anchors = Anchors.Create(new AnchorSpec([2], [1.0], [1.0, 4.0]), inputSize: 100);
-        Assert.Equal(new long[] { 8, 4 }, anchors.shape);
+        using var lesson = LessonAnchors(224);
+        Assert.Equal(189, lesson.Count);
+        using var anchors = new AnchorGenerator([1.0], [1.0, 4.0]).Generate([(2, 2)], 100, 100);
+        Assert.Equal(new long[] { 8, 4 }, anchors.Boxes.shape);
         // Cell (row 0, col 1): centre (75, 25), side 50; ratio 4 -> 100 wide, 25 high.
-        Assert.Equal(new[] { 50f, 0, 100, 50 }, Values(anchors[2]));
-        Assert.Equal(new[] { 25f, 12.5f, 125, 37.5f }, Values(anchors[3]));
-        Assert.Equal(new[] { 50f, 50f }, Values(Anchors.CellSizes(new AnchorSpec([2], [1.0], [1.0, 4.0]), 100)[..2]));
+        Assert.Equal(new[] { 50f, 0, 100, 50 }, Values(anchors.Boxes[2]));
+        Assert.Equal(new[] { 25f, 12.5f, 125, 37.5f }, Values(anchors.Boxes[3]));
+        Assert.Equal(new[] { 50f, 50f }, Values(anchors.CellSizes[3]));
+        // A 2 x 4 map over a 100 x 50 input: 25 x 25 cells; at scale 2 the anchor of (row 0, column 1),
+        // centred at (37.5, 12.5), is 50 wide.
+        using var wide = new AnchorGenerator([1.0], [1.0], Scale: 2).Generate([(2, 4)], 100, 50);
+        Assert.Equal(new[] { 12.5f, -12.5f, 62.5f, 37.5f }, Values(wide.Boxes[1]));
     }
+
+    /// <summary>Lesson 9's anchors: 4x4, 2x2 and 1x1 grids, zooms 0.7, 1, 1.3 and three ratios (189).</summary>
+    private static AnchorSet LessonAnchors(int size) =>
+        new AnchorGenerator([0.7, 1.0, 1.3], [1.0, 0.5, 2.0]).Generate([(4, 4), (2, 2), (1, 1)], size, size);
 
     [Fact]
     public void Every_ground_truth_claims_its_best_anchor_and_others_match_by_threshold()
@@ -55,21 +64,25 @@ public sealed class GeometryTests
     public void Ssd_offsets_round_trip_and_zero_means_the_anchor()
     {
         using var scope = NewDisposeScope();
-        var anchors = Anchors.Create(AnchorSpec.Lesson, 224);
+        using var anchors = LessonAnchors(224);
         var coder = new SsdBoxCoder();
-        Assert.True((coder.Decode(zeros(189, 4), anchors) - anchors).abs().max().item<float>() < 1e-4f);
-        var boxes = anchors + (rand(189, 4, generator: new Generator(2)) - 0.5f) * 20;
+        Assert.True((coder.Decode(zeros(189, 4), anchors) - anchors.Boxes).abs().max().item<float>() < 1e-4f);
+        var boxes = anchors.Boxes + (rand(189, 4, generator: new Generator(2)) - 0.5f) * 20;
         boxes = stack([minimum(boxes[.., 0], boxes[.., 2] - 1), minimum(boxes[.., 1], boxes[.., 3] - 1), boxes[.., 2], boxes[.., 3]], 1);
         Assert.True((coder.Decode(coder.Encode(boxes, anchors), anchors) - boxes).abs().max().item<float>() < 1e-3f);
+        // A wild size activation (exp(0.2 x 1000) overflows float) is clamped at 1000/16 times the anchor, as torchvision does.
+        using var one = LessonAnchors(224).Select(tensor(new long[] { 0 }));
+        var wild = coder.Decode(tensor(new float[,] { { 0, 0, 1000, 1000 } }), one);
+        var anchorWidth = (one.Boxes[0, 2] - one.Boxes[0, 0]).item<float>();
+        Assert.Equal(anchorWidth * 1000f / 16, (wild[0, 2] - wild[0, 0]).item<float>(), anchorWidth * 1e-3f);
     }
 
     [Fact]
     public void Lesson_tanh_decoding_moves_half_a_cell_and_round_trips_inside_its_range()
     {
         using var scope = NewDisposeScope();
-        var spec = new AnchorSpec([2], [1.0], [1.0]);
-        var anchors = Anchors.Create(spec, 100);          // 50 px cells, 50 px anchors
-        var coder = new LessonBoxCoder(Anchors.CellSizes(spec, 100));
+        using var anchors = new AnchorGenerator([1.0], [1.0]).Generate([(2, 2)], 100, 100); // 50 px cells, 50 px anchors
+        var coder = new LessonBoxCoder();
         var huge = full(4, 4, 50f);                        // tanh -> 1: centre +25 px, size x1.5
         Assert.Equal(new[] { 12.5f, 12.5f, 87.5f, 87.5f }, Values(coder.Decode(huge, anchors)[0]), new FloatTolerance(1e-4f));
         var target = tensor(new float[,] { { 5, 10, 45, 40 }, { 55, 5, 95, 55 }, { 0, 50, 50, 100 }, { 60, 60, 90, 95 } });

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spotter.Data.Synthetic;
+using Spotter.Training;
 
 namespace Spotter.Tests.Cli;
 
@@ -61,18 +62,37 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_run_resumes_from_its_checkpoint_and_an_existing_run_is_not_overwritten()
+    public void An_interrupted_run_resumes_from_its_last_epoch_and_an_existing_run_is_not_overwritten()
     {
-        var run = Train("classify-largest", "resumable");
+        var run = Path.Combine(_root, "resumable");
+        var config = new TrainConfig { Dataset = _dataset, Task = ModelTask.ClassifyLargest, Backbone = "tiny", Size = 64, Batch = 8, Epochs = 2, FreezeEpochs = 1, Device = "cpu" };
+        using (var stop = new CancellationTokenSource())
+            Assert.Throws<OperationCanceledException>(() => Trainer.Train(config, run, new CancelAfterFirstEpoch(stop), cancel: stop.Token));
         Assert.True(File.Exists(Path.Combine(run, "lr_find.png")), "the LR finder chose the rate and plotted it");
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length); // header + epoch 1
+        Assert.Equal(1, Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.EpochsDone);
+
         var (again, _, error) = Run("train", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--out", run);
         Assert.Equal(1, again);
         Assert.Contains("already holds a run", error);
 
-        // Pretend the run stopped after epoch 1: resume continues from the checkpoint to the end.
         var (code, output, resumeError) = Run("train", "--resume", run);
         Assert.True(code == 0, resumeError);
         Assert.Contains("Run folder", output);
+        Assert.DoesNotContain("Phase 1", output); // the frozen epoch is not done again
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        Assert.Equal(3, rows.Length);
+        Assert.StartsWith("1,frozen,", rows[1]);
+        Assert.StartsWith("2,unfrozen,", rows[2]);
+        Assert.Equal(2, Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.EpochsDone);
+    }
+
+    /// <summary>Stops the run, as Ctrl-C would, once its first epoch is done.</summary>
+    private sealed class CancelAfterFirstEpoch(CancellationTokenSource stop) : ITrainingReporter
+    {
+        public void Message(string text) { }
+
+        public void AfterEpoch(Learner learner, EpochRecord record) => stop.Cancel();
     }
 
     [Theory]

@@ -11,12 +11,12 @@ namespace Spotter.Tests.Training;
 public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<TrainingFixture>
 {
     [Theory]
-    [InlineData(LargestObjectTask.ClassifyLargest, "lesson")]
-    [InlineData(LargestObjectTask.LocateLargest, "lesson")]
-    [InlineData(LargestObjectTask.Largest, "lesson")]
-    [InlineData(LargestObjectTask.LocateLargest, "cells")]
-    [InlineData(LargestObjectTask.Largest, "cells")]
-    public void Each_task_overfits_one_small_batch(LargestObjectTask task, string boxHead)
+    [InlineData(ModelTask.ClassifyLargest, BoxHeadKind.Lesson)]
+    [InlineData(ModelTask.LocateLargest, BoxHeadKind.Lesson)]
+    [InlineData(ModelTask.Largest, BoxHeadKind.Lesson)]
+    [InlineData(ModelTask.LocateLargest, BoxHeadKind.Cells)]
+    [InlineData(ModelTask.Largest, BoxHeadKind.Cells)]
+    public void Each_task_overfits_one_small_batch(ModelTask task, BoxHeadKind boxHead)
     {
         torch.manual_seed(1);
         using var model = fixture.Model(task, boxHead: boxHead);
@@ -31,7 +31,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     [Fact]
     public void Freezing_changes_exactly_the_trainable_parameter_set()
     {
-        using var model = fixture.Model(LargestObjectTask.Largest);
+        using var model = fixture.Model(ModelTask.Largest);
         using var learner = new Learner(model, fixture.Loader(8), null);
         var groups = model.LayerGroups.Select(g => g.SelectMany(m => m.parameters()).Select(p => p.Handle).ToHashSet()).ToList();
         HashSet<IntPtr> Trainable() => model.parameters().Where(p => p.requires_grad).Select(p => p.Handle).ToHashSet();
@@ -47,7 +47,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     [Fact]
     public void Frozen_groups_do_not_move_and_their_batch_norms_keep_their_statistics()
     {
-        using var model = fixture.Model(LargestObjectTask.Largest);
+        using var model = fixture.Model(ModelTask.Largest);
         var loader = fixture.Loader(16, augment: true);
         using var learner = new Learner(model, loader, null);
         learner.Freeze();
@@ -60,15 +60,32 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     [Fact]
     public void The_lr_finder_stops_when_the_loss_explodes_and_restores_the_weights()
     {
-        using var model = fixture.Model(LargestObjectTask.ClassifyLargest);
+        using var model = fixture.Model(ModelTask.ClassifyLargest);
         var loader = fixture.Loader(16, augment: true, batch: 4);
         using var learner = new Learner(model, loader, null);
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var result = LrFinder.Run(learner, start: 1e-5, end: 1e4, iterations: 200);
         Assert.True(result.LearningRates.Count < 200, "stopped before the end of the sweep");
         Assert.True(result.SmoothedLosses[^1] > 4 * result.SmoothedLosses.Min() || double.IsNaN(result.Losses[^1]));
-        Assert.InRange(result.Suggested, 1e-5, 1e4);
+        // The suggestion is never past the loss minimum: at most the rate where the smoothed loss is lowest.
+        var lowest = result.LearningRates[Enumerable.Range(0, result.SmoothedLosses.Count).MinBy(i => result.SmoothedLosses[i])];
+        Assert.True(result.Suggested > 0 && result.Suggested <= lowest, $"suggested {result.Suggested}, lowest loss at {lowest}");
         foreach (var (key, value) in model.state_dict())
             Assert.True(value.equal(before[key]).all().item<bool>(), $"{key} not restored");
+    }
+
+    [Fact]
+    public void The_suggestion_is_the_steepest_fall_of_the_loss_before_its_minimum()
+    {
+        // Rates 1e-7 .. 10 in steps of a tenth of a decade; the loss falls fastest at 1e-3 (a tanh
+        // step centred there), bottoms out at 1e-1 and then climbs.
+        var lrs = Enumerable.Range(0, 81).Select(i => Math.Pow(10, -7 + i / 10.0)).ToList();
+        var losses = lrs.Select(lr => Math.Log10(lr) is var x && x <= -1 ? 2 - Math.Tanh(2 * (x + 3)) : 2 - Math.Tanh(4) + (x + 1)).ToList();
+        Assert.Equal(1e-3, LrFinder.Suggest(lrs, losses), 1e-3 * 0.3);
+        Assert.Equal(1e-2, LrFinder.MinimumLossRate(lrs, losses), 1e-2 * 0.3);
+        // A small early dip (steepest at 10^-5.5, far below the minimum at 1e-1) gives way to the minimum's tenth.
+        var flat = lrs.Select(lr => Math.Log10(lr) is var x && x <= -1 ? 2 - 0.01 * Math.Tanh(5 * (x + 5.5)) - 1e-3 * (x + 7) : 2 + (x + 1)).ToList();
+        Assert.Equal(1e-2, LrFinder.MinimumLossRate(lrs, flat), 1e-2 * 0.3);
+        Assert.Equal(LrFinder.MinimumLossRate(lrs, flat), LrFinder.Suggest(lrs, flat));
     }
 }

@@ -21,7 +21,7 @@ public sealed class MemoryTests : IDisposable
     [Fact]
     public void Live_tensors_stay_flat_over_many_training_steps_and_validations()
     {
-        using var model = _fixture.Model(LargestObjectTask.Largest);
+        using var model = _fixture.Model(ModelTask.Largest);
         var loader = _fixture.Loader(16, augment: true, batch: 8);
         using var learner = new Learner(model, loader, loader);
         learner.Fit(2, [1e-3], LrSchedule.OneCycle); // warm up: optimiser state, image cache

@@ -1,7 +1,8 @@
 using Spotter.Data;
 using Spotter.Data.Loading;
 using Spotter.Data.Synthetic;
-using Spotter.Models.Backbones;
+using Spotter.Models;
+using Spotter.Models.Ssd;
 using Spotter.Models.Largest;
 
 namespace Spotter.Tests.Training;
@@ -25,8 +26,13 @@ public sealed class TrainingFixture : IDisposable
         return new BatchLoader(images, store, augment ? new AugmentOptions(size) : AugmentOptions.None(size), batch, shuffle, seed: 3);
     }
 
-    public LargestObjectModel Model(LargestObjectTask task, int size = 64, string boxHead = LargestObjectHeads.Cells) =>
-        new(BackboneCatalog.Create("tiny"), task, Dataset.Classes.Count, size, boxHead: boxHead);
+    /// <summary>A largest-object model on the tiny backbone (weights from torch's global generator).</summary>
+    public LargestObjectModel Model(ModelTask task, int size = 64, BoxHeadKind boxHead = BoxHeadKind.Cells) =>
+        (LargestObjectModel)ModelFactory.Create(ModelSpec.For(task, "tiny", Dataset.Classes, size, new LargestHeadOptions { BoxHead = boxHead }));
+
+    /// <summary>A detector on the tiny backbone (weights from torch's global generator).</summary>
+    public SsdModel Detector(int size = 128, DetectorOptions? options = null) =>
+        (SsdModel)ModelFactory.Create(ModelSpec.For(ModelTask.Detect, "tiny", Dataset.Classes, size, detector: options));
 
     public void Dispose() => Directory.Delete(Cache, recursive: true);
 }

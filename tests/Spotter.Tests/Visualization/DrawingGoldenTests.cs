@@ -83,7 +83,7 @@ public sealed class SampleSheetTests : IDisposable
         var path = Path.Combine(_folder, "a.png");
         Fixtures.WriteImage(path, 100, 100, SKEncodedImageFormat.Png);
         var image = new Spotter.Data.ImageRecord("a", path, 100, 100, [new Spotter.Data.LabeledBox(0, new Box(10, 10, 90, 90))]);
-        using var sheet = SampleSheet.Render([image], [[new PredictedBox(0, new Box(30, 30, 70, 70), 0.8f)]], ["cat"], tileSize: 100);
+        using var sheet = SampleSheet.Render([image], [[Detection.Of(0, 0.8f, new Box(30, 30, 70, 70), ["cat"])]], ["cat"], tileSize: 100);
         // Two tiles of 100 px: truth box edge at x=10 in the first, predicted edge at x=30 in the second.
         Assert.Equal(2 * (100 + 6) + 6, sheet.Width);
         Assert.Equal(SKColors.White, sheet.GetPixel(6 + 10, 6 + 50));

@@ -46,14 +46,7 @@ public sealed class Batch : IDisposable
         tensor(Enumerable.Range(0, Count).Select(i => (long)Classes[i][LargestIndex(i)]).ToArray(), device: device);
 
     // The largest object is chosen on the original annotation, so augmentation never changes which.
-    private int LargestIndex(int i)
-    {
-        var objects = Records[i].Objects;
-        var best = 0;
-        for (var k = 1; k < objects.Count; k++)
-            if (objects[k].Box.Area > objects[best].Box.Area) best = k;
-        return best;
-    }
+    private int LargestIndex(int i) => Records[i].LargestIndex;
 
     /// <summary>Moves the images to a device; the batch keeps owning them, whatever dispose scope is open.</summary>
     public void MoveTo(Device device)

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Spotter.Data.Loading;
 
 /// <summary>
-/// Decodes images and squashes them to Size x Size once (high-quality resampling), keeping the
-/// result as 3 x S x S bytes. When the whole set fits in <see cref="MemoryBudgetBytes"/> every
+/// Decodes images and squashes them to Size x Size once (<see cref="ImagePixels"/>, as every
+/// prediction does), keeping the result as 3 x S x S bytes. When the whole set fits in <see cref="MemoryBudgetBytes"/> every
 /// image is kept after its first use (decoding is then paid once per run, not once per epoch);
 /// otherwise images are decoded each time they are needed.
 /// </summary>
@@ -55,10 +55,10 @@ public sealed class ImageStore : IDisposable
 
     private Tensor Load(string path)
     {
-        using var scope = NewDisposeScope();
         using var decoded = ImageFile.Decode(path);
-        using var squashed = ImageTensors.Squash(decoded, Size, Size);
-        return ImageTensors.ToTensor(squashed).mul_(255).round_().to(ScalarType.Byte).MoveToOuterDisposeScope();
+        var planes = new byte[3 * Size * Size];
+        ImagePixels.SquashedPlanes(decoded, Size, planes);
+        return tensor(planes, [3, Size, Size], ScalarType.Byte);
     }
 
     public void Dispose()

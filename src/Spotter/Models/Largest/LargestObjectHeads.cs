@@ -11,23 +11,16 @@ namespace Spotter.Models.Largest;
 /// </summary>
 public static class LargestObjectHeads
 {
-    public const string Lesson = "lesson";
-    public const string Cells = "cells";
-
-    public static string CheckBoxHead(string name) => name is Lesson or Cells
-        ? name
-        : throw new SpotterException($"unknown --box-head '{name}'; choose {Cells} or {Lesson}");
-
     /// <summary>The lessons' head for a task: it reads the last feature map (C channels, G x G).</summary>
-    public static nn.Module<Tensor, Tensor> Create(LargestObjectTask task, int channels, int grid, int classes, double dropoutScale = 1) => task switch
+    public static nn.Module<Tensor, Tensor> Create(ModelTask task, int channels, int grid, int classes, double dropoutScale = 1) => task switch
     {
         // fastai's default classifier head: concat(max-pool, avg-pool) -> BN -> dropout -> linear x2.
-        LargestObjectTask.ClassifyLargest => nn.Sequential(
+        ModelTask.ClassifyLargest => nn.Sequential(
             new ConcatPool(),
             nn.BatchNorm1d(2 * channels), nn.Dropout(0.25 * dropoutScale), nn.Linear(2 * channels, 512), nn.ReLU(),
             nn.BatchNorm1d(512), nn.Dropout(0.5 * dropoutScale), nn.Linear(512, classes)),
         // Lesson 8's box regressor: the whole feature map, flattened, to four numbers.
-        LargestObjectTask.LocateLargest => nn.Sequential(nn.Flatten(), nn.Linear(channels * grid * grid, 4)),
+        ModelTask.LocateLargest => nn.Sequential(nn.Flatten(), nn.Linear(channels * grid * grid, 4)),
         // Lesson 9's joint head: 4 box activations then the class logits.
         _ => nn.Sequential(
             nn.Flatten(), nn.ReLU(), nn.Dropout(0.5 * dropoutScale), nn.Linear(channels * grid * grid, 256), nn.ReLU(),

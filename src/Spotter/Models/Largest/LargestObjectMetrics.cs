@@ -16,8 +16,8 @@ public sealed class LargestObjectMetrics(LargestObjectModel model) : IMetrics
 
     public (string Name, bool HigherIsBetter) Primary => model.Task switch
     {
-        LargestObjectTask.ClassifyLargest => ("accuracy", true),
-        LargestObjectTask.LocateLargest => ("mean_iou", true),
+        ModelTask.ClassifyLargest => ("accuracy", true),
+        ModelTask.LocateLargest => ("mean_iou", true),
         _ => ("valid_loss", false),
     };
 

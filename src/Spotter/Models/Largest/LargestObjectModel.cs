@@ -2,54 +2,46 @@ using Spotter.Boxes;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
 using Spotter.Training;
-using Spotter.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Spotter.Models.Largest;
 
 /// <summary>
-/// A pretrained body with a head for one of the largest-object tasks. Boxes are in the pixels of
-/// the Size x Size input. With the lessons' heads (<c>--box-head lesson</c>) the box-only head
-/// regresses them directly (L1 loss, lesson 8) and the joint head squashes its box activations
-/// with a sigmoid times Size and adds a weighted cross-entropy (lesson 9: L1 + 20 x CE). With the
-/// default <see cref="CellVoteHead"/> the same two losses are applied per responsible cell, plus
-/// the vote's loss. classify-largest always uses the lessons' pooled classifier head.
+/// A pretrained body with a head for one of the largest-object tasks, both given by
+/// <see cref="ModelFactory"/>. Boxes are in the pixels of the Size x Size input. With the
+/// lessons' heads the box-only head regresses them directly (L1 loss, lesson 8) and the joint
+/// head squashes its box activations with a sigmoid times Size and adds a weighted cross-entropy
+/// (lesson 9: L1 + 20 x CE). With the default <see cref="CellVoteHead"/> the same two losses are
+/// applied per responsible cell, plus the vote's loss. classify-largest always uses the lessons'
+/// pooled classifier head.
 /// </summary>
 public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 {
+    // Field names are the state-dict names of saved models.
     private readonly Backbone body;
     private readonly nn.Module<Tensor, Tensor>? head;      // the lessons' heads, on the last map
     private readonly CellVoteHead? cells;                   // or the per-cell head, on the S/8-S/32 maps
     private readonly IReadOnlyList<IReadOnlyList<nn.Module>> _groups;
 
-    public LargestObjectModel(Backbone backbone, LargestObjectTask task, int classCount, int inputSize, double classLossWeight = 20, double dropoutScale = 1,
-        string boxHead = LargestObjectHeads.Cells)
+    /// <param name="lessonHead">The lessons' head for the task (on the last map), or null with <paramref name="cellsHead"/>.</param>
+    public LargestObjectModel(ModelSpec spec, Backbone backbone, nn.Module<Tensor, Tensor>? lessonHead, CellVoteHead? cellsHead)
         : base(nameof(LargestObjectModel))
     {
-        if (inputSize % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 (the body's stride), got {inputSize}");
+        if (!spec.Task.IsLargestObject()) throw new ArgumentException($"not a largest-object task: {spec.Task}", nameof(spec));
+        if ((lessonHead is null) == (cellsHead is null)) throw new ArgumentException("give exactly one head");
+        Spec = spec;
         body = backbone;
-        Task = task;
-        ClassCount = classCount;
-        InputSize = inputSize;
-        ClassLossWeight = classLossWeight;
-        DropoutScale = dropoutScale;
-        BoxHead = task.PredictsBox() ? LargestObjectHeads.CheckBoxHead(boxHead) : LargestObjectHeads.Lesson;
-        if (BoxHead == LargestObjectHeads.Cells)
-            cells = new CellVoteHead(backbone.StageChannels, task == LargestObjectTask.Largest ? classCount : 0, dropoutScale);
-        else
-            head = LargestObjectHeads.Create(task, backbone.OutputChannels, inputSize / 32, classCount, dropoutScale);
+        head = lessonHead;
+        cells = cellsHead;
         RegisterComponents();
         _groups = [.. backbone.LayerGroups, [(nn.Module?)head ?? cells!]];
     }
 
-    public LargestObjectTask Task { get; }
-    public int ClassCount { get; }
-    public int InputSize { get; }
-    public double ClassLossWeight { get; }
-    public double DropoutScale { get; }
-    /// <summary>"lesson" (flatten -> linear) or "cells" (<see cref="CellVoteHead"/>).</summary>
-    public string BoxHead { get; }
+    public ModelSpec Spec { get; }
+    public ModelTask Task => Spec.Task;
+    public int ClassCount => Spec.Classes.Count;
+    public int InputSize => Spec.InputSize;
     public Backbone Body => body;
 
     public nn.Module<Tensor, Tensor> Module => this;
@@ -64,12 +56,12 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     }
 
     /// <summary>Splits raw output into boxes (N x 4, input pixels) and class logits (N x C), as the task has them.</summary>
-    public (Tensor? Boxes, Tensor? Logits) Decode(Tensor output) => (Task, BoxHead) switch
+    public (Tensor? Boxes, Tensor? Logits) Decode(Tensor output) => (Task, cells is not null) switch
     {
-        (LargestObjectTask.ClassifyLargest, _) => (null, output),
-        (LargestObjectTask.LocateLargest, LargestObjectHeads.Lesson) => (output, null),
-        (LargestObjectTask.LocateLargest, _) => (PooledCells(output).Boxes, null),
-        (_, LargestObjectHeads.Lesson) => (sigmoid(output[.., ..4]) * InputSize, output[.., 4..]),
+        (ModelTask.ClassifyLargest, _) => (null, output),
+        (ModelTask.LocateLargest, false) => (output, null),
+        (ModelTask.LocateLargest, true) => (PooledCells(output).Boxes, null),
+        (_, false) => (sigmoid(output[.., ..4]) * InputSize, output[.., 4..]),
         _ => PooledCells(output),
     };
 
@@ -85,12 +77,13 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     public Tensor Loss(Tensor output, Batch batch)
     {
         using var scope = NewDisposeScope();
+        var classWeight = Spec.LargestHead.ClassLossWeight;
         if (cells is not null)
         {
             var (boxLoss, voteLoss, classLoss) = CellVoteHead.Losses(output, batch.LargestBoxes(output.device),
                 Task.PredictsClass() ? batch.LargestClasses(output.device) : null, InputSize, CellGrid, CellGrid);
             var total = boxLoss + voteLoss;
-            return (classLoss is null ? total : total + ClassLossWeight * classLoss).MoveToOuterDisposeScope();
+            return (classLoss is null ? total : total + classWeight * classLoss).MoveToOuterDisposeScope();
         }
         var (boxes, logits) = Decode(output);
         Tensor? loss = null;
@@ -98,36 +91,25 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
         if (logits is not null)
         {
             var ce = nn.functional.cross_entropy(logits, batch.LargestClasses(output.device));
-            loss = loss is null ? ce : loss + ClassLossWeight * ce;
+            loss = loss is null ? ce : loss + classWeight * ce;
         }
         return loss!.MoveToOuterDisposeScope();
     }
 
     public IMetrics NewMetrics() => new LargestObjectMetrics(this);
 
-    /// <summary>One box per image; a class-only model's box is the whole image, a box-only model's class is -1.</summary>
-    public IReadOnlyList<IReadOnlyList<PredictedBox>> PredictBatch(Tensor images) =>
-        Predict(images).Select(p => (IReadOnlyList<PredictedBox>)[new PredictedBox(p.ClassIndex, p.Box ?? new Box(0, 0, InputSize, InputSize), p.Score)]).ToList();
-
-    public ModelInfo Describe(string backbone, IReadOnlyList<string> classes) => new()
-    {
-        Task = Task.Name(),
-        Backbone = backbone,
-        Classes = classes,
-        InputSize = InputSize,
-        ClassLossWeight = ClassLossWeight,
-        HeadDropout = DropoutScale,
-        BoxHead = BoxHead,
-    };
-
-    /// <summary>Per image: predicted class (or -1), its probability, and the box in input pixels (or null).</summary>
-    public IReadOnlyList<(int ClassIndex, float Score, Box? Box)> Predict(Tensor images)
+    /// <summary>
+    /// One detection per image, in input pixels: the predicted class with its probability, and the
+    /// box. A class-only model's box is the whole image; a box-only model's detection is
+    /// unclassified with score 1.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> PredictBatch(Tensor images)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (boxes, logits) = Decode(forward(images));
         var n = (int)images.shape[0];
-        float[]? boxValues = boxes?.cpu().data<float>().ToArray();
+        var boxValues = boxes?.cpu().data<float>().ToArray();
         long[]? classes = null;
         float[]? scores = null;
         if (logits is not null)
@@ -136,9 +118,11 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
             classes = index.cpu().data<long>().ToArray();
             scores = top.cpu().data<float>().ToArray();
         }
-        return Enumerable.Range(0, n).Select(i => (
+        var whole = new Box(0, 0, InputSize, InputSize);
+        return Enumerable.Range(0, n).Select(i => (IReadOnlyList<Detection>)[Detection.Of(
             classes is null ? -1 : (int)classes[i],
             scores?[i] ?? 1f,
-            boxValues is null ? (Box?)null : new Box(boxValues[4 * i], boxValues[4 * i + 1], boxValues[4 * i + 2], boxValues[4 * i + 3]))).ToList();
+            boxValues is null ? whole : new Box(boxValues[4 * i], boxValues[4 * i + 1], boxValues[4 * i + 2], boxValues[4 * i + 3]),
+            Spec.Classes)]).ToList();
     }
 }

@@ -2,9 +2,6 @@ using SkiaSharp;
 
 namespace Spotter.Data;
 
-/// <summary>What an image file's header says, read without decoding the pixels.</summary>
-public sealed record ImageInfo(int Width, int Height, string Format, bool LooksTruncated);
-
 /// <summary>
 /// Reads images with SkiaSharp. The format comes from the file's bytes, never its name (real
 /// datasets hold PNGs named .jpg); JPEG EXIF orientation is applied, so sizes and pixels are as

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Spotter.Models.Detection;
+namespace Spotter.Models.Ssd;
 
 /// <summary>
 /// Focal loss for the detection head's class logits (lesson 9, after Lin et al.): binary

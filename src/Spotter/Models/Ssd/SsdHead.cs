@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Spotter.Models.Detection;
+namespace Spotter.Models.Ssd;
 
 /// <summary>
 /// Lesson 9's head, per feature map: a conv block (3x3 conv -> ReLU -> BatchNorm -> dropout)

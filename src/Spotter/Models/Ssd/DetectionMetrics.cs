@@ -3,9 +3,12 @@ using Spotter.Evaluation;
 using Spotter.Training;
 using static TorchSharp.torch;
 
-namespace Spotter.Models.Detection;
+namespace Spotter.Models.Ssd;
 
-/// <summary>Validation loss and mAP (VOC all-point and 11-point at IoU 0.5, COCO 0.5:0.95) of a detector.</summary>
+/// <summary>
+/// A detector's validation loss and mAP (VOC all-point and 11-point at IoU 0.5, COCO 0.5:0.95)
+/// while it trains, from its raw output on the validation batches, in input pixels.
+/// </summary>
 public sealed class DetectionMetrics(SsdModel model) : IMetrics
 {
     private readonly List<EvaluatedImage> _images = [];
@@ -24,15 +27,13 @@ public sealed class DetectionMetrics(SsdModel model) : IMetrics
         {
             var record = batch.Records[i];
             var truth = batch.Boxes[i].Select((b, k) => new TruthBox(batch.Classes[i][k], b, record.Objects[k].Difficult, record.Objects[k].Crowd)).ToList();
-            _images.Add(new EvaluatedImage(truth, detections[i].Select(d => new ScoredBox(d.ClassIndex, d.Box, d.Score)).ToList()));
+            _images.Add(new EvaluatedImage(truth, detections[i]));
         }
     }
 
-    public IReadOnlyList<EvaluatedImage> Images => _images;
-
     public IReadOnlyDictionary<string, double> Result()
     {
-        var report = MeanAveragePrecision.Evaluate(_images, Enumerable.Range(0, model.ClassCount).Select(c => c.ToString()).ToList());
+        var report = MeanAveragePrecision.Evaluate(_images, model.Spec.Classes);
         return new Dictionary<string, double>
         {
             ["valid_loss"] = _loss / Math.Max(1, _batches),

@@ -1,0 +1,76 @@
+using SkiaSharp;
+using Spotter.Data;
+
+namespace Spotter.Inference;
+
+/// <summary>
+/// The part of every <see cref="IDetector"/> that does not depend on the backend: decoding,
+/// squashing to the model's input (<see cref="ImagePixels"/>), thresholding and mapping boxes back
+/// to each image's pixels. A backend implements <see cref="DetectSquashed"/> only.
+/// </summary>
+public abstract class DetectorBase : IDetector
+{
+    protected DetectorBase(DetectorInfo info) => Info = info;
+
+    public DetectorInfo Info { get; }
+
+    public IReadOnlyList<string> Classes => Info.Classes;
+
+    public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null)
+    {
+        using var bitmap = ImageFile.Decode(imagePath);
+        return Detect(bitmap, threshold);
+    }
+
+    public IReadOnlyList<Detection> Detect(Stream image, float? threshold = null)
+    {
+        using var bitmap = ImageFile.Decode(image);
+        return Detect(bitmap, threshold);
+    }
+
+    public IReadOnlyList<Detection> Detect(SKBitmap image, float? threshold = null) => Detect([image], threshold)[0];
+
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<string> imagePaths, float? threshold = null)
+    {
+        var bitmaps = new List<SKBitmap>(imagePaths.Count);
+        try
+        {
+            foreach (var path in imagePaths) bitmaps.Add(ImageFile.Decode(path));
+            return Detect(bitmaps, threshold);
+        }
+        finally
+        {
+            foreach (var b in bitmaps) b.Dispose();
+        }
+    }
+
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null)
+    {
+        if (images.Count == 0) return [];
+        var size = Info.InputSize;
+        var plane = 3 * size * size;
+        var pixels = new byte[images.Count * plane];
+        Parallel.For(0, images.Count, i => ImagePixels.SquashedPlanes(images[i], size, pixels.AsSpan(i * plane, plane)));
+        var found = DetectSquashed(pixels, images.Count);
+        var minimum = threshold ?? Info.DefaultThreshold;
+        return images.Select((image, i) => (IReadOnlyList<Detection>)found[i]
+            .Where(d => d.Score >= minimum)
+            .Select(d => d.FromInput(size, image.Width, image.Height))
+            .ToList()).ToList();
+    }
+
+    /// <summary>
+    /// The backend's one job: <paramref name="count"/> images as RGB bytes, count x 3 x S x S, to
+    /// each image's detections in input pixels, best first, above the model's own score threshold.
+    /// Called from several threads at once.
+    /// </summary>
+    protected abstract IReadOnlyList<IReadOnlyList<Detection>> DetectSquashed(byte[] pixels, int count);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing) { }
+}

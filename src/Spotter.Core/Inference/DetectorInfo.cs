@@ -1,0 +1,8 @@
+namespace Spotter.Inference;
+
+/// <summary>
+/// What a loaded detector is: its task and classes, the S x S input images are squashed to, the
+/// score below which it hides detections unless told otherwise, and what runs it
+/// (<see cref="Backend"/>: torchsharp or onnxruntime; <see cref="Device"/>: cpu, cuda ...).
+/// </summary>
+public sealed record DetectorInfo(ModelTask Task, IReadOnlyList<string> Classes, int InputSize, float DefaultThreshold, string Backend, string Device);

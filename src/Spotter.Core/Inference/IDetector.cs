@@ -1,0 +1,27 @@
+using SkiaSharp;
+
+namespace Spotter.Inference;
+
+/// <summary>
+/// A trained Spotter model, ready to find objects in images. Every front end (the .NET API,
+/// <c>spotter detect</c> and <c>eval</c>, the HTTP server) and every backend (TorchSharp, ONNX
+/// Runtime) meet here. Boxes come back in the pixels of the image given, best first; detections
+/// scoring below <paramref name="threshold"/> (default <see cref="DetectorInfo.DefaultThreshold"/>)
+/// are left out. Implementations are safe to call from several threads.
+/// </summary>
+public interface IDetector : IDisposable
+{
+    DetectorInfo Info { get; }
+
+    IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null);
+
+    IReadOnlyList<Detection> Detect(Stream image, float? threshold = null);
+
+    IReadOnlyList<Detection> Detect(SKBitmap image, float? threshold = null);
+
+    /// <summary>Several images as one batch (faster than one by one).</summary>
+    IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<string> imagePaths, float? threshold = null);
+
+    /// <summary>Several images as one batch (faster than one by one).</summary>
+    IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null);
+}

@@ -1,0 +1,54 @@
+using Spotter.Boxes;
+using static TorchSharp.torch;
+
+namespace Spotter.Models.Ssd;
+
+/// <summary>
+/// From the detector's raw output to detections: sigmoid scores above the threshold, the best
+/// <c>candidates</c> (anchor, class) pairs of each image, their boxes decoded and clipped to the
+/// input, class-aware NMS, at most <c>maxDetections</c> per image, best first.
+/// </summary>
+public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> classes, int inputSize, DetectorOptions options)
+{
+    /// <param name="output">N x A x (C + 4): class logits then box activations.</param>
+    /// <param name="anchors">The A anchors.</param>
+    /// <returns>Per image: detections in input pixels, best first.</returns>
+    public IReadOnlyList<IReadOnlyList<Detection>> Decode(Tensor output, AnchorSet anchors, double? scoreThreshold = null)
+    {
+        using var scope = NewDisposeScope();
+        var classCount = classes.Count;
+        using var onDevice = anchors.To(output.device);
+        var threshold = scoreThreshold ?? options.ScoreThreshold;
+        var result = new List<IReadOnlyList<Detection>>();
+        for (var i = 0; i < output.shape[0]; i++)
+        {
+            var scores = sigmoid(output[i, .., ..classCount]).flatten();
+            var candidates = (scores > threshold).nonzero().flatten();
+            if (candidates.shape[0] > options.Candidates)
+                candidates = candidates.index_select(0, scores.index_select(0, candidates).topk(options.Candidates).indexes);
+            if (candidates.shape[0] == 0)
+            {
+                result.Add([]);
+                continue;
+            }
+            var anchorIndex = candidates.div(classCount, RoundingMode.floor);
+            var candidateClasses = candidates.remainder(classCount);
+            using var candidateAnchors = onDevice.Select(anchorIndex);
+            var boxes = coder.Decode(output[i, .., classCount..].index_select(0, anchorIndex), candidateAnchors).clamp(0, inputSize);
+            var candidateScores = scores.index_select(0, candidates);
+            var kept = Nms.Batched(boxes, candidateScores, candidateClasses, options.NmsIou, options.NmsTopK, options.MaxDetections);
+            result.Add(ToDetections(boxes.index_select(0, kept), candidateScores.index_select(0, kept), candidateClasses.index_select(0, kept)));
+        }
+        return result;
+    }
+
+    private IReadOnlyList<Detection> ToDetections(Tensor boxes, Tensor scores, Tensor classIndices)
+    {
+        var b = boxes.cpu().data<float>().ToArray();
+        var s = scores.cpu().data<float>().ToArray();
+        var c = classIndices.cpu().data<long>().ToArray();
+        return Enumerable.Range(0, s.Length)
+            .Select(k => Detection.Of((int)c[k], s[k], new Box(b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]), classes))
+            .ToList();
+    }
+}

@@ -1,0 +1,48 @@
+using Spotter.Boxes;
+using Spotter.Data.Loading;
+using static TorchSharp.torch;
+
+namespace Spotter.Models.Ssd;
+
+/// <summary>
+/// The detector's training loss (lesson 9): anchors are matched to the true boxes by IoU
+/// (<see cref="AnchorMatcher"/>); focal loss on the class logits of every anchor that is not
+/// ignored, smooth L1 on the encoded offsets of the matched ones; the sum over the batch divided
+/// by the number of matched anchors.
+/// </summary>
+public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, double focalAlpha, double focalGamma, double smoothL1Beta)
+{
+    /// <param name="logits">N x A x C class logits.</param>
+    /// <param name="deltas">N x A x 4 box activations.</param>
+    /// <param name="anchors">The A anchors, on the outputs' device.</param>
+    public Tensor Compute(Tensor logits, Tensor deltas, AnchorSet anchors, Batch batch)
+    {
+        using var scope = NewDisposeScope();
+        var device = logits.device;
+        var classCount = logits.shape[2];
+        var total = zeros(1, device: device);
+        var positives = zeros(1, device: device);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            // Everything stays on the device (no per-image read-back); an image without matches
+            // simply contributes empty index sets.
+            var truth = BoxesTensor(batch.Boxes[i], device);
+            var matched = matcher.Match(truth, anchors.Boxes);
+            var anchorIndex = (matched >= 0).nonzero().flatten();
+            var truthIndex = matched.index_select(0, anchorIndex);
+            var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), ScalarType.Int64, device: device).index_select(0, truthIndex);
+            var targets = zeros(anchors.Count, classCount, device: device);
+            targets.index_put_(ones(anchorIndex.shape[0], device: device), anchorIndex, classes);
+            using var matchedAnchors = anchors.Select(anchorIndex);
+            var encoded = coder.Encode(truth.index_select(0, truthIndex), matchedAnchors);
+            total += nn.functional.smooth_l1_loss(deltas[i].index_select(0, anchorIndex), encoded, nn.Reduction.Sum, beta: smoothL1Beta);
+            var considered = matched != AnchorMatcher.Ignore;
+            total += FocalLoss.Compute(logits[i][considered], targets[considered], focalAlpha, focalGamma);
+            positives += anchorIndex.shape[0];
+        }
+        return (total / positives.clamp_min(1)).squeeze().MoveToOuterDisposeScope();
+    }
+
+    private static Tensor BoxesTensor(Box[] boxes, Device device) =>
+        boxes.Length == 0 ? zeros(0, 4, device: device) : tensor(boxes.SelectMany(b => new[] { b.X1, b.Y1, b.X2, b.Y2 }).ToArray(), [boxes.Length, 4], device: device);
+}
