@@ -15,16 +15,6 @@ public static class Program
                 int.Parse(positional.ElementAtOrDefault(4) ?? "400"), args.Contains("--background"));
             return;
         }
-        if (args.Length == 2 && args[0] == "export-backbone")
-        {
-            // resnet18-imagenet's converted weights as fp16 safetensors, loadable with
-            // --backbone resnet18-imagenet:FILE where the ONNX model is not available.
-            using var backbone = Spotter.Models.Backbones.BackboneCatalog.LoadImageNetResNet18();
-            var half = backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(TorchSharp.torch.ScalarType.Float16));
-            TorchSharp.PyBridge.Safetensors.SaveStateDict(args[1], half);
-            Console.WriteLine($"Wrote {args[1]} ({new FileInfo(args[1]).Length / 1e6:0.0} MB)");
-            return;
-        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -49,7 +49,7 @@ public sealed class Detector : DetectorBase
         using var scope = NewDisposeScope();
         var size = _model.InputSize;
         // As the training loader does: bytes to float, then / 255.
-        var images = tensor(pixels, [count, 3, size, size], ScalarType.Byte).to(float32).div_(255f);
+        var images = tensor(pixels, [count, 3, size, size], ScalarType.Byte).to(float32).div_(Scalars.Of(255.0));
         lock (_gate)
         {
             _model.Module.eval();

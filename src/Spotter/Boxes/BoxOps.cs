@@ -1,3 +1,4 @@
+using Spotter.Runtime;
 using static TorchSharp.torch;
 
 namespace Spotter.Boxes;
@@ -8,8 +9,8 @@ public static class BoxOps
     public static Tensor Area(Tensor boxes)
     {
         using var scope = NewDisposeScope();
-        var w = (boxes[TensorIndex.Ellipsis, 2] - boxes[TensorIndex.Ellipsis, 0]).clamp_min(0);
-        var h = (boxes[TensorIndex.Ellipsis, 3] - boxes[TensorIndex.Ellipsis, 1]).clamp_min(0);
+        var w = (boxes[TensorIndex.Ellipsis, 2] - boxes[TensorIndex.Ellipsis, 0]).clamp_min(Scalars.Of(0.0));
+        var h = (boxes[TensorIndex.Ellipsis, 3] - boxes[TensorIndex.Ellipsis, 1]).clamp_min(Scalars.Of(0.0));
         return (w * h).MoveToOuterDisposeScope();
     }
 
@@ -19,10 +20,10 @@ public static class BoxOps
         using var scope = NewDisposeScope();
         var topLeft = maximum(a[.., TensorIndex.None, ..2], b[TensorIndex.None, .., ..2]);
         var bottomRight = minimum(a[.., TensorIndex.None, 2..], b[TensorIndex.None, .., 2..]);
-        var wh = (bottomRight - topLeft).clamp_min(0);
+        var wh = (bottomRight - topLeft).clamp_min(Scalars.Of(0.0));
         var intersection = wh[TensorIndex.Ellipsis, 0] * wh[TensorIndex.Ellipsis, 1];
         var union = Area(a)[.., TensorIndex.None] + Area(b)[TensorIndex.None, ..] - intersection;
-        return (intersection / union.clamp_min(1e-9)).MoveToOuterDisposeScope();
+        return (intersection / union.clamp_min(Scalars.Of(1e-9))).MoveToOuterDisposeScope();
     }
 
     /// <summary>IoU of matching rows: a[i] with b[i], both N x 4: N.</summary>

@@ -1,3 +1,4 @@
+using Spotter.Runtime;
 using static TorchSharp.torch;
 
 namespace Spotter.Boxes;
@@ -9,9 +10,9 @@ internal static class CentreSize
     {
         var w = corners[TensorIndex.Ellipsis, 2] - corners[TensorIndex.Ellipsis, 0];
         var h = corners[TensorIndex.Ellipsis, 3] - corners[TensorIndex.Ellipsis, 1];
-        return (corners[TensorIndex.Ellipsis, 0] + w / 2, corners[TensorIndex.Ellipsis, 1] + h / 2, w, h);
+        return (corners[TensorIndex.Ellipsis, 0] + w / Scalars.Of(2.0), corners[TensorIndex.Ellipsis, 1] + h / Scalars.Of(2.0), w, h);
     }
 
     public static Tensor Corners(Tensor cx, Tensor cy, Tensor w, Tensor h) =>
-        stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1);
+        stack([cx - w / Scalars.Of(2.0), cy - h / Scalars.Of(2.0), cx + w / Scalars.Of(2.0), cy + h / Scalars.Of(2.0)], -1);
 }

@@ -1,3 +1,4 @@
+using Spotter.Runtime;
 using static TorchSharp.torch;
 
 namespace Spotter.Boxes;
@@ -18,7 +19,7 @@ public static class Nms
         if (n == 0) return empty(0, ScalarType.Int64, device: boxes.device).MoveToOuterDisposeScope();
         var order = scores.argsort(descending: true);
         var sorted = boxes.index_select(0, order);
-        var overlaps = (BoxOps.Iou(sorted, sorted) > iouThreshold).to(ScalarType.Byte).cpu().data<byte>().ToArray();
+        var overlaps = (BoxOps.Iou(sorted, sorted) > Scalars.Of(iouThreshold)).to(ScalarType.Byte).cpu().data<byte>().ToArray();
         var removed = new bool[n];
         var kept = new List<long>();
         for (var i = 0; i < n; i++)
@@ -43,7 +44,7 @@ public static class Nms
         var keptIndices = new List<Tensor>();
         foreach (var c in classes.unique().output.cpu().data<long>().ToArray())
         {
-            var members = (classes == c).nonzero().flatten();
+            var members = classes.eq(Scalars.Of(c)).nonzero().flatten();
             var memberScores = scores.index_select(0, members);
             if (members.shape[0] > topK)
             {

@@ -1,3 +1,4 @@
+using Spotter.Runtime;
 using static TorchSharp.torch;
 
 namespace Spotter.Boxes;
@@ -15,10 +16,10 @@ public sealed class SsdBoxCoder(double centreVariance = 0.1, double sizeVariance
     {
         using var scope = NewDisposeScope();
         var (acx, acy, aw, ah) = CentreSize.Of(anchors.Boxes);
-        var cx = acx + activations[TensorIndex.Ellipsis, 0] * centreVariance * aw;
-        var cy = acy + activations[TensorIndex.Ellipsis, 1] * centreVariance * ah;
-        var w = aw * exp((activations[TensorIndex.Ellipsis, 2] * sizeVariance).clamp_max(MaxLogScale));
-        var h = ah * exp((activations[TensorIndex.Ellipsis, 3] * sizeVariance).clamp_max(MaxLogScale));
+        var cx = acx + activations[TensorIndex.Ellipsis, 0] * Scalars.Of(centreVariance) * aw;
+        var cy = acy + activations[TensorIndex.Ellipsis, 1] * Scalars.Of(centreVariance) * ah;
+        var w = aw * exp((activations[TensorIndex.Ellipsis, 2] * Scalars.Of(sizeVariance)).clamp_max(Scalars.Of(MaxLogScale)));
+        var h = ah * exp((activations[TensorIndex.Ellipsis, 3] * Scalars.Of(sizeVariance)).clamp_max(Scalars.Of(MaxLogScale)));
         return CentreSize.Corners(cx, cy, w, h).MoveToOuterDisposeScope();
     }
 

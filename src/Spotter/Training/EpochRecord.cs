@@ -2,6 +2,3 @@ namespace Spotter.Training;
 
 /// <summary>One epoch's outcome: the training loss, the validation metrics, time and learning rate.</summary>
 public sealed record EpochRecord(int Epoch, string Phase, double TrainLoss, IReadOnlyDictionary<string, double> Metrics, double Seconds, double HeadLearningRate);
-
-/// <summary>Where a fit stands after a batch (for progress bars).</summary>
-public readonly record struct BatchProgress(int Epoch, int Batch, int BatchCount, double SmoothedLoss);

@@ -20,15 +20,3 @@ public interface ITrainable
     /// <summary>A fresh accumulator of validation metrics.</summary>
     IMetrics NewMetrics();
 }
-
-/// <summary>Accumulates metrics over batches of one evaluation pass.</summary>
-public interface IMetrics
-{
-    void Add(Tensor output, Batch batch);
-
-    /// <summary>Name -> value, e.g. accuracy, l1, mean_iou, map50.</summary>
-    IReadOnlyDictionary<string, double> Result();
-
-    /// <summary>The metric that picks the best checkpoint, and whether higher is better.</summary>
-    (string Name, bool HigherIsBetter) Primary { get; }
-}

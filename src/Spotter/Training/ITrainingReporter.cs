@@ -5,8 +5,3 @@ public interface ITrainingReporter : ILearnerCallback
 {
     void Message(string text);
 }
-
-public sealed class SilentReporter : ITrainingReporter
-{
-    public void Message(string text) { }
-}

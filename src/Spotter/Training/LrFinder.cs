@@ -1,8 +1,5 @@
 namespace Spotter.Training;
 
-/// <summary>The LR finder's sweep: learning rates, raw and smoothed losses, and its suggestion.</summary>
-public sealed record LrFindResult(IReadOnlyList<double> LearningRates, IReadOnlyList<double> Losses, IReadOnlyList<double> SmoothedLosses, double Suggested, double MinimumLossRate);
-
 /// <summary>
 /// Leslie Smith's learning-rate range test as fastai runs it: raise the rate exponentially from
 /// <c>start</c> to <c>end</c> over at most <c>iterations</c> mini-batches (training the trainable

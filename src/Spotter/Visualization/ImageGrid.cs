@@ -4,9 +4,6 @@ using Spotter.Runtime;
 
 namespace Spotter.Visualization;
 
-/// <summary>One cell of a grid: an image file, the boxes drawn on it, and a caption under it.</summary>
-public sealed record GridTile(string ImagePath, IReadOnlyList<DrawnBox> Boxes, string Caption);
-
 /// <summary>
 /// Lays images out in a grid, each scaled to fit a square tile with its boxes and a caption, and
 /// writes a PNG. Used for `data show`, for predictions next to ground truth (samples.png), and

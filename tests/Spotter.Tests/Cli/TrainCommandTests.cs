@@ -102,6 +102,12 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--size", "48")]
     [InlineData("--backbone", "vgg16")]
     [InlineData("--box-head", "pyramid")]
+    [InlineData("--anchors", "pyramid")]
+    [InlineData("--anchor-scale", "0")]
+    [InlineData("--anchor-zooms", "x")]
+    [InlineData("--head-width", "0")]
+    [InlineData("--negative-iou", "0.7")]
+    [InlineData("--schedule", "linear")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -111,6 +117,17 @@ public sealed class TrainCommandTests : IDisposable
         var (code, _, error) = Run([.. args]);
         Assert.Equal(1, code);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Detector_settings_given_on_the_command_line_reach_the_model()
+    {
+        var run = Train("detect", "detector", "--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4");
+        var spec = Spotter.Models.ModelSpec.Load(run).Spec;
+        Assert.Equal([0.5, 1.0], spec.DetectorSettings.Zooms);
+        Assert.Equal((32, 0.4), (spec.DetectorSettings.HeadWidth, spec.DetectorSettings.NmsIou));
+        Assert.Equal([0.5, 1.0], TrainConfig.Load(run).Detector.AnchorZooms);
+        Assert.True(File.Exists(Path.Combine(run, "pr_curves.png")));
     }
 
     [Fact]
@@ -150,5 +167,11 @@ public sealed class DemoCommandTests : IDisposable
         using var eval = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "run/eval.json")));
         foreach (var key in new[] { "map50", "map50_voc07", "map50_95", "per_class" })
             Assert.True(eval.RootElement.TryGetProperty(key, out _), $"eval.json lacks {key}");
+
+        // The demo's test score is what 'spotter eval' says of the same run on the same split.
+        var (evalCode, json, evalError) = CliRunner.Run("eval", Path.Combine(_root, "run"), "synthetic:count=40", "--split", "test", "--json", "--device", "cpu");
+        Assert.True(evalCode == 0, evalError);
+        using var measured = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Contains($"mAP@0.5 {measured.RootElement.GetProperty("map50").GetDouble():0.####} ", output);
     }
 }

@@ -18,10 +18,10 @@ public sealed class BackboneTests : IDisposable
         using var scope = NewDisposeScope();
         using var backbone = BackboneCatalog.Create("tiny");
         var maps = backbone.Stages(rand(2, 3, 64, 96));
-        Assert.Equal(new[] { 4, 8, 16, 32 }, backbone.StageStrides);
+        int[] strides = [4, 8, 16, 32];
         for (var i = 0; i < 4; i++)
         {
-            Assert.Equal(new long[] { 2, backbone.StageChannels[i], 64 / backbone.StageStrides[i], 96 / backbone.StageStrides[i] }, maps[i].shape);
+            Assert.Equal(new long[] { 2, backbone.StageChannels[i], 64 / strides[i], 96 / strides[i] }, maps[i].shape);
         }
         Assert.Equal(new long[] { 2, 64 }, backbone.PooledFeatures(rand(2, 3, 64, 96)).shape);
     }

@@ -12,9 +12,6 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 {
     protected Backbone(string name) : base(name) { }
 
-    /// <summary>The strides of <see cref="Stages"/>' outputs relative to the input: 4, 8, 16, 32.</summary>
-    public IReadOnlyList<int> StageStrides { get; } = [4, 8, 16, 32];
-
     /// <summary>Channels of each stage's output.</summary>
     public abstract IReadOnlyList<int> StageChannels { get; }
 

@@ -78,6 +78,18 @@ public static class BackboneCatalog
         return new ResNetBackbone(architecture, InputNormalization.MeanStd(InputNormalization.ImageNetMean, InputNormalization.ImageNetStd));
     }
 
+    /// <summary>
+    /// Writes resnet18-imagenet's converted weights as fp16 safetensors (about 23 MB), loadable with
+    /// <c>--backbone resnet18-imagenet:FILE</c> on a machine without the ONNX model (docs/GPU.md).
+    /// </summary>
+    public static void ExportImageNetResNet18(string path)
+    {
+        using var backbone = LoadImageNetResNet18();
+        using var scope = torch.NewDisposeScope();
+        var half = backbone.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(torch.ScalarType.Float16));
+        Runtime.AtomicFile.Write(path, temp => TorchSharp.PyBridge.Safetensors.SaveStateDict(temp, half));
+    }
+
     /// <summary>Converts the ONNX model on first use and caches the result as a TorchSharp weights file.</summary>
     public static ResNetBackbone LoadImageNetResNet18(string? cacheDirectory = null)
     {

@@ -1,4 +1,5 @@
 using Spotter.Boxes;
+using Spotter.Runtime;
 using static TorchSharp.torch;
 
 namespace Spotter.Models.Ssd;
@@ -23,7 +24,7 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
         for (var i = 0; i < output.shape[0]; i++)
         {
             var scores = sigmoid(output[i, .., ..classCount]).flatten();
-            var candidates = (scores > threshold).nonzero().flatten();
+            var candidates = (scores > Scalars.Of(threshold)).nonzero().flatten();
             if (candidates.shape[0] > options.Candidates)
                 candidates = candidates.index_select(0, scores.index_select(0, candidates).topk(options.Candidates).indexes);
             if (candidates.shape[0] == 0)
@@ -31,10 +32,10 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
                 result.Add([]);
                 continue;
             }
-            var anchorIndex = candidates.div(classCount, RoundingMode.floor);
-            var candidateClasses = candidates.remainder(classCount);
+            var anchorIndex = candidates.div(Scalars.Of((long)classCount), RoundingMode.floor);
+            var candidateClasses = candidates.remainder(Scalars.Of((long)classCount));
             using var candidateAnchors = onDevice.Select(anchorIndex);
-            var boxes = coder.Decode(output[i, .., classCount..].index_select(0, anchorIndex), candidateAnchors).clamp(0, inputSize);
+            var boxes = coder.Decode(output[i, .., classCount..].index_select(0, anchorIndex), candidateAnchors).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
             var candidateScores = scores.index_select(0, candidates);
             var kept = Nms.Batched(boxes, candidateScores, candidateClasses, options.NmsIou, options.NmsTopK, options.MaxDetections);
             result.Add(ToDetections(boxes.index_select(0, kept), candidateScores.index_select(0, kept), candidateClasses.index_select(0, kept)));
