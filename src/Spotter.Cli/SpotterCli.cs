@@ -50,6 +50,7 @@ public static class SpotterCli
         root.Subcommands.Add(DetectCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
+        root.Subcommands.Add(ExportCommand.Create(output, error));
         root.Subcommands.Add(ExportBackboneCommand.Create(output, error));
         return root;
     }

@@ -9,7 +9,7 @@ public static class DetectCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var run = new Argument<string>("RUN") { Description = "A run folder made by 'spotter train' (or a model.json)" };
+        var run = new Argument<string>("MODEL") { Description = "A run folder made by 'spotter train', its model.json, or a model.onnx from 'spotter export'" };
         var inputs = new Argument<string[]>("INPUT") { Description = "Images, folders of images, or globs such as 'photos/*.jpg'", Arity = ArgumentArity.OneOrMore };
         var outFolder = new Option<string>("--out") { Description = "Folder for the annotated images and detections.json", Required = true };
         var threshold = new Option<float?>("--threshold") { Description = "Leave out detections scoring below this (default 0.3 for a detector, 0 for the largest-object models)" };

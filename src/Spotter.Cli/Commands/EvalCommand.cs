@@ -10,7 +10,7 @@ public static class EvalCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var run = new Argument<string>("RUN") { Description = "A run folder made by 'spotter train' (or a model.json)" };
+        var run = new Argument<string>("MODEL") { Description = "A run folder made by 'spotter train', its model.json, or a model.onnx from 'spotter export'" };
         var dataset = DataCommand.DatasetArgument();
         var split = new Option<string>("--split") { Description = "train, val, test, trainval or all", DefaultValueFactory = _ => "test" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };

@@ -10,7 +10,12 @@ namespace Spotter.Boxes;
 /// </summary>
 public sealed class SsdBoxCoder(double centreVariance = 0.1, double sizeVariance = 0.2) : IBoxCoder
 {
-    private static readonly double MaxLogScale = Math.Log(1000.0 / 16);
+    /// <summary>The largest size activation x variance that exp is applied to (torchvision's bbox_xform_clip).</summary>
+    public static readonly double MaxLogScale = Math.Log(1000.0 / 16);
+
+    public double CentreVariance => centreVariance;
+
+    public double SizeVariance => sizeVariance;
 
     public Tensor Decode(Tensor activations, AnchorSet anchors)
     {

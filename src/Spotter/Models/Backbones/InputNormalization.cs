@@ -50,6 +50,10 @@ public sealed class InputNormalization : nn.Module<Tensor, Tensor>
         return ((x - Mean) * Scale).MoveToOuterDisposeScope();
     }
 
+    /// <summary>For export: whether channels are flipped to BGR, and the mean and scale at this input size, so that the output is (x - mean) * scale (BGR: x * scale - mean).</summary>
+    internal (bool ToBgr, Tensor Mean, Tensor Scale) ConstantsFor(long height, long width) =>
+        (_toBgr, _toBgr ? MeanFor(height, width) : Mean, Scale);
+
     private Tensor MeanFor(long height, long width)
     {
         var mean = Mean;

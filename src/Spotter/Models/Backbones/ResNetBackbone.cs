@@ -64,6 +64,10 @@ public sealed class ResNetBackbone : Backbone
 
     public override Tensor forward(Tensor images) => Stages(images)[^1];
 
+    /// <summary>For export: the normalisation, the stem (conv, BN, max-pool) and the four stages' blocks.</summary>
+    internal (InputNormalization Normalize, Conv2d Conv1, BatchNorm2d Bn1, MaxPool2d MaxPool, IReadOnlyList<IReadOnlyList<ResidualBlock>> Stages) Parts =>
+        (normalize, conv1, bn1, maxpool, new[] { layer1, layer2, layer3, layer4 }.Select(l => (IReadOnlyList<ResidualBlock>)l.children().Cast<ResidualBlock>().ToList()).ToList());
+
     public override Tensor[] Stages(Tensor images)
     {
         using var scope = NewDisposeScope();

@@ -43,6 +43,10 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         if (!shortcutFirst && _shortcut is not null) yield return ShortcutPair();
     }
 
+    /// <summary>For export: the main path's conv/BN pairs (ReLU between them) and the projection shortcut, if any.</summary>
+    internal (IReadOnlyList<(Conv2d Conv, BatchNorm2d Norm)> Path, (Conv2d Conv, BatchNorm2d Norm)? Shortcut) Parts =>
+        (_path, _shortcut is null ? null : ShortcutPair());
+
     private (Conv2d, BatchNorm2d) ShortcutPair() => ((Conv2d)_shortcut!.children().First(), (BatchNorm2d)_shortcut.children().Last());
 
     private void Add(int index, Conv2d conv, BatchNorm2d norm)

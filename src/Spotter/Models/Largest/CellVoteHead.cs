@@ -43,7 +43,11 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         RegisterComponents();
     }
 
-    private static int FirstStage => (int)Math.Log2(Stride) - 2; // stage 0 has stride 4
+    /// <summary>For export: the lateral 1x1 convs (finest first), the conv block and the output conv.</summary>
+    internal (IReadOnlyList<Conv2d> Lateral, Sequential Block, Conv2d Output) Parts => (lateral.ToList(), block, output);
+
+    /// <summary>The first body stage the head reads (stage 0 has stride 4).</summary>
+    internal static int FirstStage => (int)Math.Log2(Stride) - 2; // stage 0 has stride 4
 
     /// <param name="stages">The body's stage outputs, strides 4 to 32.</param>
     /// <returns>Per cell (N x (5 + C) x cells): its vote weight (summing to 1 over the cells), its

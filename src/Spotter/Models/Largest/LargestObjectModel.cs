@@ -48,6 +48,9 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
 
     public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => _groups;
 
+    /// <summary>For export: the body and the head (the lessons' head or the cells head).</summary>
+    internal (Backbone Body, nn.Module<Tensor, Tensor>? LessonHead, CellVoteHead? Cells) Parts => (body, head, cells);
+
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();

@@ -43,6 +43,14 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
         return result;
     }
 
+    /// <summary>Every anchor's box (N x A x 4, input pixels, clipped to the input), before any selection.</summary>
+    public Tensor Boxes(Tensor output, AnchorSet anchors)
+    {
+        using var scope = NewDisposeScope();
+        using var onDevice = anchors.To(output.device);
+        return coder.Decode(output[.., .., classes.Count..], onDevice).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize)).MoveToOuterDisposeScope();
+    }
+
     private IReadOnlyList<Detection> ToDetections(Tensor boxes, Tensor scores, Tensor classIndices)
     {
         var b = boxes.cpu().data<float>().ToArray();

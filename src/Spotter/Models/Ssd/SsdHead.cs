@@ -31,6 +31,9 @@ public sealed class SsdHead : nn.Module<Tensor, (Tensor Logits, Tensor Boxes)>
         boxes.bias!.zero_();
     }
 
+    /// <summary>For export: the conv block (conv, ReLU, BatchNorm, dropout) and the two output convs.</summary>
+    internal (Sequential Block, Conv2d Classes, Conv2d Boxes) Parts => (block, classes, boxes);
+
     /// <summary>Logits N x (H W k) x C and box activations N x (H W k) x 4, in anchor order (row, column, anchor).</summary>
     public override (Tensor Logits, Tensor Boxes) forward(Tensor features)
     {

@@ -89,12 +89,19 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
     /// <summary>Per image: detections in input pixels, best first, after the score threshold and class-aware NMS.</summary>
     public IReadOnlyList<IReadOnlyList<Detection>> Decode(Tensor output, double? scoreThreshold = null) => _decoder.Decode(output, _anchors, scoreThreshold);
 
+    /// <summary>Every anchor's decoded box, N x A x 4 in input pixels (what NMS chooses from).</summary>
+    public Tensor DecodeBoxes(Tensor output) => _decoder.Boxes(output, _anchors);
+
     public IReadOnlyList<IReadOnlyList<Detection>> PredictBatch(Tensor images)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return Decode(forward(images));
     }
+
+    /// <summary>For export: the parts in forward order, and the anchors (input pixels).</summary>
+    internal (Backbone Body, IReadOnlyList<int> BodyLevels, IReadOnlyList<nn.Module<Tensor, Tensor>> Extras, IReadOnlyList<SsdHead> Heads, AnchorSet Anchors) Parts =>
+        (body, _bodyLevels, extras.ToList(), heads.ToList(), _anchors);
 
     private List<Tensor> Levels(Tensor images)
     {
