@@ -3,7 +3,10 @@ using System.Diagnostics;
 using Spotter.Data;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
+using Spotter.Export;
+using Spotter.Inference;
 using Spotter.Models;
+using Spotter.Onnx;
 using Spotter.Models.Largest;
 using Spotter.Runtime;
 using Spotter.Training;
@@ -42,36 +45,74 @@ public static class BenchCommand
 
     private static Command DetectBench(TextWriter output, TextWriter error)
     {
-        var run = new Option<string?>("--run") { Description = "A trained run to time (default: an untrained detector on resnet18-imagenet)" };
+        var run = new Option<string?>("--run") { Description = "A trained run to time (default: an untrained 20-class detector on resnet18-imagenet)" };
+        var onnx = new Option<string?>("--onnx") { Description = "The ONNX export to time next to it (default: exported from the model into a temporary file)" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 256, Description = "Input size (without --run)" };
         var batches = new Option<int[]>("--batches") { DefaultValueFactory = _ => [1, 8, 32], Description = "Batch sizes to time", AllowMultipleArgumentsPerToken = true };
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
-        var command = new Command("detect", "Inference latency at batch 1, throughput at larger batches, and NMS time for 10,000 boxes over 20 classes.") { run, size, batches, device };
+        var repeats = new Option<int>("--repeats") { DefaultValueFactory = _ => 10, Description = "Timed batches of each size" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "TorchSharp's device: auto, cpu or cuda (ONNX Runtime runs on the CPU)" };
+        var command = new Command("detect", "Inference latency and throughput of the TorchSharp and ONNX Runtime backends side by side, and NMS time for 10,000 boxes over 20 classes.")
+            { run, onnx, size, batches, repeats, device };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var target = Devices.Parse(parse.GetValue(device)!);
-            var model = parse.GetValue(run) is { } folder
+            using var model = parse.GetValue(run) is { } folder
                 ? ModelFile.Load(folder, target)
                 : ModelFactory.Create(ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, [.. Enumerable.Range(0, 20).Select(i => $"class{i}")], parse.GetValue(size)));
-            using (model)
+            model.Module.to(target).eval();
+            var onnxPath = parse.GetValue(onnx);
+            var temporary = onnxPath is null ? Path.Combine(Path.GetTempPath(), $"spotter-bench-{Environment.ProcessId}.onnx") : null;
+            try
             {
-                model.Module.to(target).eval();
-                output.WriteLine($"bench detect: {(parse.GetValue(run) ?? "untrained detector, resnet18-imagenet")}, {model.InputSize}x{model.InputSize}, {target.type}, {torch.get_num_threads()} libtorch threads");
+                if (temporary is not null)
+                {
+                    using var onCpu = parse.GetValue(run) is { } f ? ModelFile.Load(f) : null;
+                    OnnxExport.Write(onCpu ?? model, temporary);
+                }
+                using var torchDetector = Detector.Over(model, target);
+                using var onnxDetector = OnnxDetector.Load(onnxPath ?? temporary!);
+                output.WriteLine($"bench detect: {(parse.GetValue(run) ?? "untrained detector, resnet18-imagenet")}, {model.InputSize}x{model.InputSize}; " +
+                                 $"{Environment.ProcessorCount} logical CPUs ({CpuName()}), {torch.get_num_threads()} libtorch threads; forward, decoding and NMS from squashed pixels");
+                output.WriteLine($"  {"backend",-24} {"batch",5} {"ms/batch",10} {"ms/image",9} {"images/s",9}");
+                var random = new Random(5);
                 foreach (var b in parse.GetValue(batches)!)
                 {
-                    using var images = torch.rand(b, 3, model.InputSize, model.InputSize, device: target);
-                    var seconds = Time(10, warmup: 2, (_, count) =>
+                    var pixels = new byte[b * 3 * model.InputSize * model.InputSize];
+                    random.NextBytes(pixels);
+                    foreach (var (name, detector) in new (string, IDetector)[] { ($"torchsharp ({target.type})", torchDetector), ("onnxruntime (cpu)", onnxDetector) })
                     {
-                        for (var i = 0; i < count; i++) model.PredictBatch(images);
-                        return count;
-                    }) / 10;
-                    output.WriteLine($"  batch {b,3}: {seconds * 1000,8:0.0} ms per batch, {seconds * 1000 / b,7:0.0} ms per image, {b / seconds,7:0.0} images/s (forward, decode, NMS)");
+                        var backend = (Spotter.Inference.DetectorBase)detector;
+                        var seconds = Time(parse.GetValue(repeats), warmup: 2, (_, count) =>
+                        {
+                            for (var i = 0; i < count; i++) backend.DetectInputs(pixels, b, threshold: 0);
+                            return count;
+                        }) / parse.GetValue(repeats);
+                        output.WriteLine($"  {name,-24} {b,5} {seconds * 1000,10:0.0} {seconds * 1000 / b,9:0.0} {b / seconds,9:0.0}");
+                    }
                 }
+            }
+            finally
+            {
+                if (temporary is not null) File.Delete(temporary);
             }
             output.WriteLine($"  NMS, 10,000 boxes over 20 classes (top 400 per class): {NmsMilliseconds(target):0.0} ms");
             return SpotterCli.Success;
         }));
         return command;
+    }
+
+    /// <summary>The CPU's model name from /proc/cpuinfo (timings mean little without it).</summary>
+    public static string CpuName()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
     }
 
     private static double NmsMilliseconds(torch.Device device)

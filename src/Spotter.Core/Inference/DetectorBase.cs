@@ -60,6 +60,20 @@ public abstract class DetectorBase : IDetector
     }
 
     /// <summary>
+    /// Images already squashed to the input size, as RGB bytes in planes (count x 3 x S x S, see
+    /// <see cref="ImagePixels"/>): detections in input pixels, best first. For callers that prepare
+    /// pixels themselves (benchmarks, servers that squash while the model runs).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectInputs(byte[] pixels, int count, float? threshold = null)
+    {
+        var size = Info.InputSize;
+        if (count < 1 || pixels.Length != count * 3 * size * size)
+            throw new ArgumentException($"expected {count} x 3 x {size} x {size} bytes, got {pixels.Length}", nameof(pixels));
+        var minimum = threshold ?? Info.DefaultThreshold;
+        return DetectSquashed(pixels, count).Select(found => (IReadOnlyList<Detection>)found.Where(d => d.Score >= minimum).ToList()).ToList();
+    }
+
+    /// <summary>
     /// The backend's one job: <paramref name="count"/> images as RGB bytes, count x 3 x S x S, to
     /// each image's detections in input pixels, best first, above the model's own score threshold.
     /// Called from several threads at once.
