@@ -6,6 +6,7 @@ public static class Program
 {
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- --filter '*'
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- probe DATASET [TRAIN_SPLIT TEST_SPLIT MAX_PER_CLASS] [--background]
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- parity RUN MODEL.onnx DATASET [SPLIT]
     public static void Main(string[] args)
     {
         if (args.Length >= 2 && args[0] == "probe")
@@ -13,6 +14,11 @@ public static class Program
             var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
             LinearProbe.Run(positional[1], positional.ElementAtOrDefault(2) ?? "trainval", positional.ElementAtOrDefault(3) ?? "test",
                 int.Parse(positional.ElementAtOrDefault(4) ?? "400"), args.Contains("--background"));
+            return;
+        }
+        if (args.Length >= 4 && args[0] == "parity")
+        {
+            BackendParity.Run(args[1], args[2], args[3], args.ElementAtOrDefault(4) ?? "test");
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

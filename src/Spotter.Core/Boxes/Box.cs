@@ -2,7 +2,7 @@ namespace Spotter.Boxes;
 
 /// <summary>
 /// A box in continuous pixel coordinates of its image: x1, y1 (top-left) to x2, y2 (bottom-right).
-/// A 1-pixel box at column 0 spans 0..1. Formats convert at the edges (<see cref="BoxFormat"/>).
+/// A 1-pixel box at column 0 spans 0..1. Formats convert at the edges (BoxFormat in the Spotter library).
 /// </summary>
 public readonly record struct Box(float X1, float Y1, float X2, float Y2)
 {

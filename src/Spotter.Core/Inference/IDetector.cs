@@ -6,7 +6,7 @@ namespace Spotter.Inference;
 /// A trained Spotter model, ready to find objects in images. Every front end (the .NET API,
 /// <c>spotter detect</c> and <c>eval</c>, the HTTP server) and every backend (TorchSharp, ONNX
 /// Runtime) meet here. Boxes come back in the pixels of the image given, best first; detections
-/// scoring below <paramref name="threshold"/> (default <see cref="DetectorInfo.DefaultThreshold"/>)
+/// scoring below the threshold given (default <see cref="DetectorInfo.DefaultThreshold"/>)
 /// are left out. Implementations are safe to call from several threads.
 /// </summary>
 public interface IDetector : IDisposable
