@@ -118,6 +118,19 @@ public sealed class GeometryTests
     }
 
     [Fact]
+    public void Batched_nms_considers_only_each_class_s_best_top_k()
+    {
+        using var scope = NewDisposeScope();
+        // Five separate boxes of class 0 (scores 0.9 .. 0.5) and one of class 1 (0.55): with top-k 2
+        // only class 0's two best take part, and class 1's box is unaffected by class 0's count.
+        var boxes = tensor(new float[,] { { 0, 0, 10, 10 }, { 20, 0, 30, 10 }, { 40, 0, 50, 10 }, { 60, 0, 70, 10 }, { 80, 0, 90, 10 }, { 0, 0, 10, 10 } });
+        var scores = tensor(new float[] { 0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.55f });
+        var classes = tensor(new long[] { 0, 0, 0, 0, 0, 1 });
+        Assert.Equal(new long[] { 0, 1, 5 }, Nms.Batched(boxes, scores, classes, 0.5, topK: 2).data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 1, 2, 3, 5, 4 }, Nms.Batched(boxes, scores, classes, 0.5).data<long>().ToArray());
+    }
+
+    [Fact]
     public void Focal_loss_matches_a_literal_computation()
     {
         using var scope = NewDisposeScope();
