@@ -44,6 +44,9 @@ public sealed class Detector : DetectorBase
     /// <summary>A detector over a model already in memory (already on <paramref name="device"/>); the model stays the caller's.</summary>
     public static Detector Over(IImageModel model, Device device) => new(model, device, ownsModel: false);
 
+    /// <summary>A detector that takes over a model in memory (already on <paramref name="device"/>) and disposes it with itself.</summary>
+    public static Detector Own(IImageModel model, Device device) => new(model, device, ownsModel: true);
+
     protected override IReadOnlyList<IReadOnlyList<Detection>> DetectSquashed(byte[] pixels, int count)
     {
         using var scope = NewDisposeScope();

@@ -56,32 +56,20 @@ public static class BenchCommand
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var target = Devices.Parse(parse.GetValue(device)!);
-            using var model = parse.GetValue(run) is { } folder
-                ? ModelFile.Load(folder, target)
-                : ModelFactory.Create(ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, [.. Enumerable.Range(0, 20).Select(i => $"class{i}")], parse.GetValue(size)));
-            model.Module.to(target).eval();
-            var onnxPath = parse.GetValue(onnx);
-            var temporary = onnxPath is null ? Path.Combine(Path.GetTempPath(), $"spotter-bench-{Environment.ProcessId}.onnx") : null;
+            var backends = OpenBackends(parse.GetValue(run), parse.GetValue(onnx), parse.GetValue(size), target);
             try
             {
-                if (temporary is not null)
-                {
-                    using var onCpu = parse.GetValue(run) is { } f ? ModelFile.Load(f) : null;
-                    OnnxExport.Write(onCpu ?? model, temporary);
-                }
-                using var torchDetector = Detector.Over(model, target);
-                using var onnxDetector = OnnxDetector.Load(onnxPath ?? temporary!);
-                output.WriteLine($"bench detect: {(parse.GetValue(run) ?? "untrained detector, resnet18-imagenet")}, {model.InputSize}x{model.InputSize}; " +
+                var inputSize = backends[0].Detector.Info.InputSize;
+                output.WriteLine($"bench detect: {parse.GetValue(run) ?? "untrained detector, resnet18-imagenet"}, {inputSize}x{inputSize}; " +
                                  $"{Environment.ProcessorCount} logical CPUs ({CpuName()}), {torch.get_num_threads()} libtorch threads; forward, decoding and NMS from squashed pixels");
                 output.WriteLine($"  {"backend",-24} {"batch",5} {"ms/batch",10} {"ms/image",9} {"images/s",9}");
                 var random = new Random(5);
                 foreach (var b in parse.GetValue(batches)!)
                 {
-                    var pixels = new byte[b * 3 * model.InputSize * model.InputSize];
+                    var pixels = new byte[b * 3 * inputSize * inputSize];
                     random.NextBytes(pixels);
-                    foreach (var (name, detector) in new (string, IDetector)[] { ($"torchsharp ({target.type})", torchDetector), ("onnxruntime (cpu)", onnxDetector) })
+                    foreach (var (name, backend) in backends)
                     {
-                        var backend = (Spotter.Inference.DetectorBase)detector;
                         var seconds = Time(parse.GetValue(repeats), warmup: 2, (_, count) =>
                         {
                             for (var i = 0; i < count; i++) backend.DetectInputs(pixels, b, threshold: 0);
@@ -93,12 +81,42 @@ public static class BenchCommand
             }
             finally
             {
-                if (temporary is not null) File.Delete(temporary);
+                foreach (var (_, backend) in backends) backend.Dispose();
             }
             output.WriteLine($"  NMS, 10,000 boxes over 20 classes (top 400 per class): {NmsMilliseconds(target):0.0} ms");
             return SpotterCli.Success;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The detectors to time: a model.onnx alone on ONNX Runtime; otherwise the run (or an
+    /// untrained detector) on TorchSharp and its ONNX export (given, or written to a temporary file).
+    /// </summary>
+    private static List<(string Name, DetectorBase Detector)> OpenBackends(string? run, string? onnx, int size, torch.Device target)
+    {
+        if (run is not null && ModelOpener.IsOnnx(run)) return [("onnxruntime (cpu)", OnnxDetector.Load(run))];
+        var model = run is not null
+            ? ModelFile.Load(run)
+            : ModelFactory.Create(ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, [.. Enumerable.Range(0, 20).Select(i => $"class{i}")], size));
+        var temporary = onnx is null ? Path.Combine(Path.GetTempPath(), $"spotter-bench-{Environment.ProcessId}.onnx") : null;
+        try
+        {
+            model.Module.eval();
+            if (temporary is not null) OnnxExport.Write(model, temporary); // exported from the CPU copy
+            var onnxDetector = OnnxDetector.Load(onnx ?? temporary!);
+            model.Module.to(target);
+            return [($"torchsharp ({target.type})", Detector.Own(model, target)), ("onnxruntime (cpu)", onnxDetector)];
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (temporary is not null) File.Delete(temporary);
+        }
     }
 
     /// <summary>The CPU's model name from /proc/cpuinfo (timings mean little without it).</summary>
