@@ -158,7 +158,7 @@ public static class BenchCommand
         var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);
         store.Warm(images);
-        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true);
+        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: device.type == DeviceType.CUDA);
         var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
         using var model = ModelFactory.Create(spec);
         using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
@@ -178,13 +178,33 @@ public static class BenchCommand
             return done;
         });
 
-        // Bare: one batch already on the device, stepped again and again.
-        using var fixedBatch = loader.Epoch(99).First();
-        fixedBatch.MoveTo(device);
+        // Bare: the same batches (epoch 0's first three to warm up, then epoch 1's, as above), made
+        // beforehand and already on the device, so only the making of batches differs.
+        var warmupBatches = loader.Epoch(0).Take(3).ToList();
+        var timedBatches = loader.Epoch(1).Take(steps).ToList();
+        foreach (var b in warmupBatches.Concat(timedBatches)) b.MoveTo(device);
+        var queue = new Queue<Spotter.Data.Loading.Batch>(warmupBatches.Concat(timedBatches));
         var bareSeconds = Time(steps, warmup: 3, (_, count) =>
         {
-            for (var i = 0; i < count; i++) learner.Step(fixedBatch, lrs);
+            for (var i = 0; i < count; i++)
+            {
+                var next = queue.Count > 0 ? queue.Dequeue() : timedBatches[i % timedBatches.Count];
+                learner.Step(next, lrs);
+            }
             return count;
+        });
+        foreach (var b in warmupBatches.Concat(timedBatches)) b.Dispose();
+
+        // The loader alone: what making a batch (collation, augmentation) costs when nothing else runs.
+        var loaderSeconds = Time(steps, warmup: 1, (epoch, count) =>
+        {
+            var done = 0;
+            foreach (var batch in loader.Epoch(1000 + epoch))
+            {
+                batch.Dispose();
+                if (++done == count) break;
+            }
+            return done;
         });
 
         var pipelineRate = steps * batchSize / pipelineSeconds;
@@ -194,6 +214,7 @@ public static class BenchCommand
         output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");
+        output.WriteLine($"  loader alone        {steps * batchSize / loaderSeconds,8:0.0} images/s  ({loaderSeconds / steps * 1000:0} ms/batch: collation and augmentation)");
         output.WriteLine($"  peak memory         {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):0} MiB (process working set)");
         return SpotterCli.Success;
     }

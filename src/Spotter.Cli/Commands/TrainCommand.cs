@@ -20,6 +20,7 @@ public static class TrainCommand
         var defaults = new TrainConfig { Dataset = "", Task = ModelTask.Detect };
         var backbone = new Option<string>("--backbone") { Description = "resnet18-imagenet, resnet18|34|50[:PATH], tiny (see 'spotter info')", DefaultValueFactory = _ => defaults.Backbone };
         var epochs = new Option<int>("--epochs") { Description = "Epochs in all", DefaultValueFactory = _ => defaults.Epochs };
+        var time = new Option<string?>("--time") { Description = "Train within this wall-clock time (20m, 1h30m, 90s): after the frozen epochs, as many unfrozen epochs as fit, with their schedule complete (--epochs is then ignored)" };
         var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Of which, epochs with the body frozen (head only)", DefaultValueFactory = _ => defaults.FreezeEpochs };
         var size = new Option<int>("--size") { Description = "Input size in pixels (images are squashed to size x size; a multiple of 32)", DefaultValueFactory = _ => defaults.Size };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => defaults.Batch };
@@ -39,7 +40,7 @@ public static class TrainCommand
         var detector = new SettingsOptions<DetectorOptions>(defaults.Detector);
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
-            dataset, task, outFolder, resume, backbone, epochs, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
+            dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
             clipNorm, trainSplit, validSplit, noAugment, patience, device, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options)) command.Options.Add(option);
@@ -53,7 +54,11 @@ public static class TrainCommand
             {
                 Dataset = parse.GetValue(dataset) ?? throw new SpotterException("give the DATASET to train on (or --resume RUN_DIR)"),
                 Task = EnumNames.Parse<ModelTask>(parse.GetValue(task) ?? throw new SpotterException($"give --task ({string.Join(", ", EnumNames.All<ModelTask>())})"), "--task"),
-                Backbone = parse.GetValue(backbone)!, Epochs = parse.GetValue(epochs), FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
+                Backbone = parse.GetValue(backbone)!,
+                // With a time budget the unfrozen epochs are planned later; --epochs only has to admit the frozen ones.
+                Epochs = parse.GetValue(time) is null ? parse.GetValue(epochs) : Math.Max(parse.GetValue(epochs), parse.GetValue(freezeEpochs) + 1),
+                FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
+                TimeBudgetSeconds = parse.GetValue(time) is { } budget ? TimeBudget.Parse(budget).TotalSeconds : null,
                 Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
                 Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),

@@ -1,4 +1,5 @@
 namespace Spotter.Training;
 
-/// <summary>One epoch's outcome: the training loss, the validation metrics, time and learning rate.</summary>
-public sealed record EpochRecord(int Epoch, string Phase, double TrainLoss, IReadOnlyDictionary<string, double> Metrics, double Seconds, double HeadLearningRate);
+/// <summary>One epoch's outcome: the training loss, the validation metrics, time (all, and of it validating) and learning rate.</summary>
+public sealed record EpochRecord(int Epoch, string Phase, double TrainLoss, IReadOnlyDictionary<string, double> Metrics, double Seconds, double HeadLearningRate,
+    double ValidationSeconds = 0);

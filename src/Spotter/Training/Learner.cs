@@ -83,8 +83,9 @@ public sealed class Learner : IDisposable
             var (trainLoss, headLr) = TrainEpoch(epoch, e, totalSteps, lrs, schedule);
             if (!double.IsFinite(trainLoss))
                 throw new SpotterException($"training diverged: the loss became {trainLoss} in epoch {epoch + 1}; try a lower --lr (the head's peak rate was {headLr:0.###e+0})");
+            var validating = Stopwatch.StartNew();
             var metrics = Validate();
-            var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr);
+            var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr, validating.Elapsed.TotalSeconds);
             History.Add(record);
             records.Add(record);
             foreach (var c in _callbacks) c.AfterEpoch(this, record);
@@ -141,6 +142,32 @@ public sealed class Learner : IDisposable
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
         _optimizer.step();
         return loss.item<float>();
+    }
+
+    /// <summary>
+    /// Seconds per training step as the layers are now frozen: <paramref name="steps"/> forward and
+    /// backward passes on training batches, timed after one untimed pass, without optimiser steps
+    /// (the weights do not change; batch-norm statistics see the batches, as in training).
+    /// </summary>
+    public double MeasureStepSeconds(int steps = 2)
+    {
+        SetTrainingMode();
+        var clock = new Stopwatch();
+        var done = -1;
+        foreach (var batch in _train.Epoch(-1))
+        {
+            using (batch)
+            using (var scope = NewDisposeScope())
+            {
+                if (done == 0) clock.Start();
+                batch.MoveTo(Device);
+                _optimizer.zero_grad();
+                _model.Loss(_model.Module.forward(batch.Images), batch).backward();
+                _optimizer.zero_grad();
+            }
+            if (++done == steps) break;
+        }
+        return done <= 0 ? 0 : clock.Elapsed.TotalSeconds / done;
     }
 
     /// <summary>The validation metrics (empty without validation data).</summary>

@@ -46,6 +46,8 @@ public sealed record TrainConfig
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     [JsonPropertyName("patience")] public int Patience { get; init => field = Check.AtLeast(value, 0, "--patience"); }
+    /// <summary>A wall-clock budget for the whole run (<c>--time</c>); the unfrozen epochs are then planned to fit it (see <see cref="TimeBudget"/>).</summary>
+    [JsonPropertyName("time_budget_seconds")] public double? TimeBudgetSeconds { get; init => field = value is { } v ? Check.Positive(v, "--time") : null; }
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
     [JsonPropertyName("seed")] public int Seed { get; init; }
 

@@ -23,6 +23,7 @@ public static class Trainer
     public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false, CancellationToken cancel = default)
     {
         reporter ??= new SilentReporter();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         config = config.Validated();
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
@@ -50,7 +51,9 @@ public static class Trainer
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
             learner.Add(callback);
 
-        RunPhases(config, learner, lr, reporter);
+        // Epochs of an earlier session (a resumed run) count against a time budget too.
+        var earlierSeconds = learner.History.Sum(r => r.Seconds);
+        RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
@@ -58,6 +61,8 @@ public static class Trainer
         WriteReport(report, detector.Spec, runFolder);
         DrawSamples(detector, data.Valid, Path.Combine(runFolder, "samples.png"));
         reporter.Message($"Best epoch by {metric}, measured again on the {data.Valid.Count} validation images: {string.Join(", ", report.Metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
+        if (config.TimeBudgetSeconds is { } budget)
+            reporter.Message($"Time: {clock.Elapsed.TotalMinutes:0.0} min of a {budget / 60:0.#} min budget ({clock.Elapsed.TotalSeconds / budget:P0}){(resume ? " in this session" : "")}");
         return new Result(report, runFolder, lr, learner.History.Count);
     }
 
@@ -81,7 +86,7 @@ public static class Trainer
         if (report.Map is { } map) Plots.PrecisionRecall(map.Curves, Path.Combine(runFolder, "pr_curves.png"));
     }
 
-    private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter)
+    private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter, Func<double> elapsedSeconds, string runFolder)
     {
         var schedule = new LrSchedule(config.Schedule);
         var done = learner.History.Count;
@@ -92,14 +97,38 @@ public static class Trainer
             learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done);
             if (learner.History.Count < config.FreezeEpochs) return; // stopped early
         }
+        var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
+        if (start == 0 && config.TimeBudgetSeconds is { } budget)
+        {
+            config = PlanForBudget(config, learner, budget, elapsedSeconds, reporter);
+            config.Save(runFolder); // a resumed run follows the same plan
+        }
         var unfrozen = config.Epochs - config.FreezeEpochs;
         if (unfrozen <= 0) return;
-        var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
         if (start == 0) learner.ResetOptimizer(); // a fresh phase; on resume the checkpoint's state is kept
         learner.Unfreeze();
         var rates = new[] { lr / 200, lr / 20, lr / 2 };
         reporter.Message($"Phase 2: all layers, lr {string.Join(" / ", rates.Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
         learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start);
+    }
+
+    /// <summary>The second phase's epochs for a time budget: measured step and validation times against what is left.</summary>
+    private static TrainConfig PlanForBudget(TrainConfig config, Learner learner, double budget, Func<double> elapsedSeconds, ITrainingReporter reporter)
+    {
+        learner.Unfreeze();
+        var step = learner.MeasureStepSeconds();
+        var validation = learner.History.LastOrDefault()?.ValidationSeconds ?? TimeValidation(learner);
+        var elapsed = elapsedSeconds();
+        var epochs = TimeBudget.EpochsThatFit(budget - elapsed, step, learner.TrainData.BatchCount, validation, TimeBudget.FinishSeconds(validation));
+        reporter.Message($"Time budget {budget / 60:0.#} min: {elapsed / 60:0.#} min used; an unfrozen step takes {step:0.00} s ({learner.TrainData.BatchCount} per epoch) and a validation {validation:0.0} s, so {epochs} unfrozen epoch(s) fit");
+        return config with { Epochs = config.FreezeEpochs + epochs };
+    }
+
+    private static double TimeValidation(Learner learner)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        learner.Validate();
+        return clock.Elapsed.TotalSeconds;
     }
 
     private static double ChooseLearningRate(TrainConfig config, Learner learner, string runFolder, ITrainingReporter reporter)

@@ -20,7 +20,9 @@ public sealed class TrainingData : IDisposable
         Valid = DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList();
         _store = new ImageStore(config.Size, Train.Count + Valid.Count);
         var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);
-        TrainLoader = new BatchLoader(Train, _store, augment, config.Batch, shuffle: true, config.Seed);
+        // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).
+        var prefetch = Runtime.Devices.Parse(config.Device).type == TorchSharp.DeviceType.CUDA;
+        TrainLoader = new BatchLoader(Train, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
         ValidLoader = Valid.Count > 0 ? new BatchLoader(Valid, _store, AugmentOptions.None(config.Size), config.Batch, shuffle: false) : null;
     }
 

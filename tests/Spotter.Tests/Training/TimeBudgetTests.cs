@@ -1,0 +1,56 @@
+using Spotter.Tests.Cli;
+using Spotter.Training;
+
+namespace Spotter.Tests.Training;
+
+public sealed class TimeBudgetTests
+{
+    [Theory]
+    [InlineData("20m", 1200)]
+    [InlineData("1h30m", 5400)]
+    [InlineData("90s", 90)]
+    [InlineData("2h", 7200)]
+    [InlineData("1m30s", 90)]
+    [InlineData("45", 2700)] // a bare number is minutes
+    public void Durations_read_as_users_write_them(string text, double seconds) =>
+        Assert.Equal(seconds, TimeBudget.Parse(text).TotalSeconds);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("soon")]
+    [InlineData("0m")]
+    [InlineData("20 minutes")]
+    public void Other_durations_are_refused_with_the_option_named(string text) =>
+        Assert.Contains("--time", Assert.Throws<SpotterException>(() => TimeBudget.Parse(text)).Message);
+
+    [Fact]
+    public void The_epochs_that_fit_leave_room_for_the_end_of_the_run()
+    {
+        // 600 s left; the end takes 2 x 10 + 5 = 25 s; an epoch is 20 steps of 2 s plus 10 s of validation = 50 s.
+        Assert.Equal(11, TimeBudget.EpochsThatFit(600, 2, 20, 10, TimeBudget.FinishSeconds(10)));
+        Assert.Equal(1, TimeBudget.EpochsThatFit(10, 2, 20, 10, 25)); // never fewer than one
+    }
+}
+
+public sealed class TimeBudgetRunTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("spotter-time-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void A_budgeted_run_plans_its_unfrozen_epochs_and_records_them()
+    {
+        var run = Path.Combine(_root, "run");
+        var (code, output, error) = CliRunner.Run("train", "synthetic:count=40,size=64", "--task", "classify-largest", "--backbone", "tiny", "--size", "64",
+            "--batch", "8", "--freeze-epochs", "1", "--lr", "1e-3", "--time", "12s", "--out", run, "--device", "cpu");
+        Assert.True(code == 0, error + output);
+        Assert.Contains("unfrozen epoch(s) fit", output);
+        Assert.Contains("budget", output);
+        var config = TrainConfig.Load(run);
+        Assert.Equal(12, config.TimeBudgetSeconds);
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length - 1;
+        Assert.Equal(config.Epochs, rows);   // the plan was carried out to its end
+        Assert.True(config.Epochs >= 2, $"{config.Epochs} epochs");
+    }
+}
