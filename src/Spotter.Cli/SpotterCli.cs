@@ -51,6 +51,7 @@ public static class SpotterCli
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(ExportCommand.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(ExportBackboneCommand.Create(output, error));
         return root;
     }

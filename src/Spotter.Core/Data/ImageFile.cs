@@ -33,21 +33,22 @@ public static class ImageFile
     }
 
     /// <summary>Decodes an image held in a stream (any format SkiaSharp reads), orientation applied.</summary>
-    public static SKBitmap Decode(Stream stream, string name = "image")
+    /// <param name="complete">Refuse an image whose data ends early or is damaged (by default it decodes to what it has, the rest blank).</param>
+    public static SKBitmap Decode(Stream stream, string name = "image", bool complete = false)
     {
         using var data = SKData.Create(stream);
         using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null) throw new SpotterException($"{name}: not a readable image");
-        return DecodeWith(codec, name);
+        return DecodeWith(codec, name, complete);
     }
 
     // Decodes to RGBA; a truncated file gives what it has (the rest stays blank).
-    private static SKBitmap DecodeWith(SKCodec codec, string name)
+    private static SKBitmap DecodeWith(SKCodec codec, string name, bool complete = false)
     {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput) || (complete && result != SKCodecResult.Success))
         {
             bitmap.Dispose();
             throw new SpotterException($"{name}: cannot decode the image ({result})");

@@ -24,4 +24,10 @@ public interface IDetector : IDisposable
 
     /// <summary>Several images as one batch (faster than one by one).</summary>
     IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null);
+
+    /// <summary>
+    /// Images already squashed to the input size as RGB bytes in planes (count x 3 x S x S, see
+    /// <see cref="Data.ImagePixels"/>): detections in input pixels, best first.
+    /// </summary>
+    IReadOnlyList<IReadOnlyList<Detection>> DetectInputs(byte[] pixels, int count, float? threshold = null);
 }
