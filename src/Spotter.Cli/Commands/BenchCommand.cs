@@ -40,6 +40,7 @@ public static class BenchCommand
             parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!)));
         command.Subcommands.Add(train);
         command.Subcommands.Add(DetectBench(output, error));
+        command.Subcommands.Add(ServeBench(output, error));
         return command;
     }
 
@@ -117,6 +118,76 @@ public static class BenchCommand
         {
             if (temporary is not null) File.Delete(temporary);
         }
+    }
+
+    private static Command ServeBench(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<string>("MODEL") { Description = "A run folder or a model.onnx" };
+        var image = new Option<string?>("--image") { Description = "The image every request sends (default: a generated 640x480 PNG)" };
+        var clients = new Option<int>("--clients") { DefaultValueFactory = _ => 8, Description = "Concurrent clients" };
+        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 64, Description = "Requests per mode" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda (run folders)" };
+        var command = new Command("serve", "spotter serve under load, in-process over loopback: requests batched together against one at a time.") { model, image, clients, requests, device };
+        command.SetAction(parse => SpotterCli.Guard(error, () =>
+        {
+            using var detector = ModelOpener.Open(parse.GetValue(model)!, parse.GetValue(device)!);
+            var body = parse.GetValue(image) is { } path ? File.ReadAllBytes(path) : GeneratedImage();
+            output.WriteLine($"bench serve: {parse.GetValue(model)} on {detector.Info.Backend}, {parse.GetValue(clients)} clients, {parse.GetValue(requests)} requests per mode; {Environment.ProcessorCount} logical CPUs ({CpuName()})");
+            output.WriteLine($"  {"mode",-28} {"requests/s",10} {"mean ms",8} {"p95 ms",8} {"batches",8}");
+            foreach (var (name, options) in new[]
+            {
+                ("one at a time (batch 1)", new Spotter.Server.ServerOptions { Port = 0, MaxBatch = 1 }),
+                ("batched (up to 8, 5 ms)", new Spotter.Server.ServerOptions { Port = 0, MaxBatch = 8 }),
+            })
+            {
+                var (rate, mean, p95, batches) = LoadServer(detector, options, body, parse.GetValue(clients), parse.GetValue(requests)).GetAwaiter().GetResult();
+                output.WriteLine($"  {name,-28} {rate,10:0.0} {mean,8:0} {p95,8:0} {batches,8}");
+            }
+            return SpotterCli.Success;
+        }));
+        return command;
+    }
+
+    private static async Task<(double Rate, double Mean, double P95, int Batches)> LoadServer(IDetector detector, Spotter.Server.ServerOptions options, byte[] body, int clients, int requests)
+    {
+        await using var server = Spotter.Server.DetectionServer.Create(detector, options);
+        await server.StartAsync();
+        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(5) };
+        (await http.PostAsync("/detect", new ByteArrayContent(body))).EnsureSuccessStatusCode(); // warm up
+        var before = server.Queue.BatchSizes.Count;
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= requests)
+            {
+                var started = Stopwatch.StartNew();
+                (await http.PostAsync("/detect", new ByteArrayContent(body))).EnsureSuccessStatusCode();
+                latencies.Add(started.Elapsed.TotalMilliseconds);
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var sorted = latencies.Order().ToList();
+        return (requests / seconds, sorted.Average(), sorted[(int)Math.Ceiling(0.95 * sorted.Count) - 1], server.Queue.BatchSizes.Count - before);
+    }
+
+    private static byte[] GeneratedImage()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(640, 480);
+        using (var canvas = new SkiaSharp.SKCanvas(bitmap))
+        {
+            canvas.Clear(new SkiaSharp.SKColor(200, 190, 180));
+            var random = new Random(2);
+            using var paint = new SkiaSharp.SKPaint { IsAntialias = true };
+            for (var i = 0; i < 12; i++)
+            {
+                paint.Color = new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                canvas.DrawCircle(random.Next(640), random.Next(480), random.Next(15, 60), paint);
+            }
+        }
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     /// <summary>The CPU's model name from /proc/cpuinfo (timings mean little without it).</summary>
