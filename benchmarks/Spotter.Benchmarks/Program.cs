@@ -16,6 +16,11 @@ public static class Program
                 int.Parse(positional.ElementAtOrDefault(4) ?? "400"), args.Contains("--background"));
             return;
         }
+        if (args.Length == 1 && args[0] == "precision-probe")
+        {
+            PrecisionProbe.Run();
+            return;
+        }
         if (args.Length == 4 && args[0] == "screenshot-serve")
         {
             ServePageScreenshot.Run(args[1], args[2], args[3]).GetAwaiter().GetResult();

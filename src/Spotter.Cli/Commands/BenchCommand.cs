@@ -16,8 +16,8 @@ namespace Spotter.Cli.Commands;
 
 /// <summary>
 /// `spotter bench train`: end-to-end training throughput with the real data pipeline, next to
-/// the same model's bare step (forward, backward, optimiser on one fixed batch, no loading), so
-/// the pipeline's overhead shows as a ratio measured in the same process.
+/// the same model's bare step (forward, backward, optimiser on the same batches made beforehand),
+/// so the pipeline's overhead shows as a ratio measured in the same process.
 /// </summary>
 public static class BenchCommand
 {
@@ -31,13 +31,14 @@ public static class BenchCommand
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20, Description = "Timed steps of each kind" };
+        var prefetch = new Option<bool?>("--prefetch") { Description = "Make the next batch on a background thread during the step (default: as training does, only on CUDA)" };
         var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new LargestHeadOptions().BoxHead.Name(), Description = "largest-object tasks: cells or lesson (as spotter train)" };
         boxHead.AcceptOnlyFromAmong([.. EnumNames.All<BoxHeadKind>()]);
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
-            { task, dataset, backbone, size, batch, steps, boxHead, device };
+            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch };
         train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
-            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!)));
+            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch))));
         command.Subcommands.Add(train);
         command.Subcommands.Add(DetectBench(output, error));
         command.Subcommands.Add(ServeBench(output, error));
@@ -190,19 +191,8 @@ public static class BenchCommand
         return data.ToArray();
     }
 
-    /// <summary>The CPU's model name from /proc/cpuinfo (timings mean little without it).</summary>
-    public static string CpuName()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException)
-        {
-            return "unknown CPU";
-        }
-    }
+    /// <summary>The CPU's model name (timings mean little without it).</summary>
+    public static string CpuName() => CpuFeatures.Current.Name;
 
     private static double NmsMilliseconds(torch.Device device)
     {
@@ -220,7 +210,7 @@ public static class BenchCommand
         return seconds / 10 * 1000;
     }
 
-    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName)
+    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName, bool? prefetch)
     {
         var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
@@ -229,13 +219,31 @@ public static class BenchCommand
         var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);
         store.Warm(images);
-        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: device.type == DeviceType.CUDA);
+        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: prefetch ?? device.type == DeviceType.CUDA);
         var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
         using var model = ModelFactory.Create(spec);
         using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
         learner.Unfreeze();
         learner.SetTrainingMode();
         var lrs = Enumerable.Repeat(1e-4, learner.GroupCount).ToArray();
+
+        // Bare: the batches the pipeline will stream (epoch 0's first three to warm up, then epoch
+        // 1's), made beforehand and already on the device, so only the making of batches differs.
+        // Timed before and after the pipeline, and averaged, so that drift in the machine's speed
+        // does not show as pipeline overhead.
+        var warmupBatches = loader.Epoch(0).Take(3).ToList();
+        var timedBatches = loader.Epoch(1).Take(steps).ToList();
+        foreach (var b in warmupBatches.Concat(timedBatches)) b.MoveTo(device);
+        double MeasureBare()
+        {
+            var queue = new Queue<Spotter.Data.Loading.Batch>(warmupBatches.Concat(timedBatches));
+            return Time(steps, warmup: 3, (_, count) =>
+            {
+                for (var i = 0; i < count; i++) learner.Step(queue.Count > 0 ? queue.Dequeue() : timedBatches[i % timedBatches.Count], lrs);
+                return count;
+            });
+        }
+        var bareBefore = MeasureBare();
 
         // Pipeline: batches streamed from the loader (augmentation, collation, copy to device).
         var pipelineSeconds = Time(steps, warmup: 3, (epoch, count) =>
@@ -249,21 +257,7 @@ public static class BenchCommand
             return done;
         });
 
-        // Bare: the same batches (epoch 0's first three to warm up, then epoch 1's, as above), made
-        // beforehand and already on the device, so only the making of batches differs.
-        var warmupBatches = loader.Epoch(0).Take(3).ToList();
-        var timedBatches = loader.Epoch(1).Take(steps).ToList();
-        foreach (var b in warmupBatches.Concat(timedBatches)) b.MoveTo(device);
-        var queue = new Queue<Spotter.Data.Loading.Batch>(warmupBatches.Concat(timedBatches));
-        var bareSeconds = Time(steps, warmup: 3, (_, count) =>
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var next = queue.Count > 0 ? queue.Dequeue() : timedBatches[i % timedBatches.Count];
-                learner.Step(next, lrs);
-            }
-            return count;
-        });
+        var bareSeconds = (bareBefore + MeasureBare()) / 2;
         foreach (var b in warmupBatches.Concat(timedBatches)) b.Dispose();
 
         // The loader alone: what making a batch (collation, augmentation) costs when nothing else runs.
@@ -281,9 +275,9 @@ public static class BenchCommand
         var pipelineRate = steps * batchSize / pipelineSeconds;
         var bareRate = steps * batchSize / bareSeconds;
         var head = task.IsLargestObject() ? $" ({spec.LargestHead.BoxHead.Name()} head)" : "";
-        output.WriteLine($"bench train: {taskName}{head}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs");
+        output.WriteLine($"bench train: {taskName}{head}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs ({CpuName()})");
         output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
-        output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step)");
+        output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step; before and after the pipeline: {bareBefore / steps * 1000:0} and {(2 * bareSeconds - bareBefore) / steps * 1000:0})");
         output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");
         output.WriteLine($"  loader alone        {steps * batchSize / loaderSeconds,8:0.0} images/s  ({loaderSeconds / steps * 1000:0} ms/batch: collation and augmentation)");
         output.WriteLine($"  peak memory         {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):0} MiB (process working set)");

@@ -23,6 +23,7 @@ public static class InfoCommand
             ("TorchSharp", TorchRuntime.TorchSharpVersion),
             ("libtorch", TorchRuntime.LibTorchVersion),
             (".NET", Environment.Version.ToString()),
+            ("CPU", CpuFeatures.Current.Describe()),
             ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
             ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
         };

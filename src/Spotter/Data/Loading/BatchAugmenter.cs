@@ -34,39 +34,28 @@ public static class BatchAugmenter
         using var scope = NewDisposeScope();
         var n = images.shape[0];
         var x = images;
-        // Only the images that rotate go through grid_sample (the costly part); a flip alone is a
-        // plain column reversal; the rest are left as they are.
-        var rotated = Enumerable.Range(0, (int)n).Where(i => draws[i].RotationRadians != 0).ToArray();
-        var flippedOnly = Enumerable.Range(0, (int)n).Where(i => draws[i].Flip && draws[i].RotationRadians == 0).ToArray();
-        if (rotated.Length > 0 || flippedOnly.Length > 0)
+        // One grid_sample over the whole batch whenever any image flips or rotates. Flipping with a
+        // plain column reversal, and sending only the rotated images through grid_sample, is 2-3x
+        // cheaper, but grid_sample's sampling is not bit-exact at pixel centres, so the trained
+        // model changes: the demo's held-out mAP@0.5 went from 0.950 to 0.925 in one run. At 25-45 ms
+        // a batch the loader costs about 1 % of a training step on the CPU, so the exact form stays.
+        if (draws.Any(d => d.Flip || d.RotationRadians != 0))
         {
-            x = images.clone();
-            if (flippedOnly.Length > 0)
+            // affine_grid maps output coordinates (normalised to -1..1) to input ones: the inverse
+            // of the forward map "flip, then rotate": input = F * R(-angle) * output.
+            var theta = new float[n * 6];
+            for (var i = 0; i < n; i++)
             {
-                var index = tensor(flippedOnly.Select(i => (long)i).ToArray(), device: images.device);
-                x.index_copy_(0, index, images.index_select(0, index).flip(3));
+                var (c, s) = (Math.Cos(draws[i].RotationRadians), Math.Sin(draws[i].RotationRadians));
+                var f = draws[i].Flip ? -1.0 : 1.0;
+                // R(-a) = [[c, s], [-s, c]]; F scales the first row.
+                theta[6 * i + 0] = (float)(f * c);
+                theta[6 * i + 1] = (float)(f * s);
+                theta[6 * i + 3] = (float)-s;
+                theta[6 * i + 4] = (float)c;
             }
-            if (rotated.Length > 0)
-            {
-                var index = tensor(rotated.Select(i => (long)i).ToArray(), device: images.device);
-                var subset = images.index_select(0, index);
-                // affine_grid maps output coordinates (normalised to -1..1) to input ones: the inverse
-                // of the forward map "flip, then rotate": input = F * R(-angle) * output.
-                var theta = new float[rotated.Length * 6];
-                for (var k = 0; k < rotated.Length; k++)
-                {
-                    var draw = draws[rotated[k]];
-                    var (c, sin) = (Math.Cos(draw.RotationRadians), Math.Sin(draw.RotationRadians));
-                    var f = draw.Flip ? -1.0 : 1.0;
-                    // R(-a) = [[c, s], [-s, c]]; F scales the first row.
-                    theta[6 * k + 0] = (float)(f * c);
-                    theta[6 * k + 1] = (float)(f * sin);
-                    theta[6 * k + 3] = (float)-sin;
-                    theta[6 * k + 4] = (float)c;
-                }
-                var grid = nn.functional.affine_grid(tensor(theta, [rotated.Length, 2, 3], device: images.device), subset.shape, align_corners: false);
-                x.index_copy_(0, index, nn.functional.grid_sample(subset, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: false));
-            }
+            var grid = nn.functional.affine_grid(tensor(theta, [n, 2, 3], device: images.device), images.shape, align_corners: false);
+            x = nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: false);
         }
         if (draws.Any(d => d.BrightnessShift != 0 || d.ContrastScale != 1))
         {
