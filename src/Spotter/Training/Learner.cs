@@ -145,25 +145,23 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>
-    /// Seconds per training step as the layers are now frozen: <paramref name="steps"/> forward and
-    /// backward passes on training batches, timed after one untimed pass, without optimiser steps
-    /// (the weights do not change; batch-norm statistics see the batches, as in training).
+    /// Seconds per training step as the layers are now frozen: whole steps (forward, backward,
+    /// optimiser) on training batches at a learning rate of 0, timed after one untimed step. The
+    /// weights do not move; the optimiser's state does, so reset it before training on
+    /// (<see cref="ResetOptimizer"/>); batch-norm statistics see the batches, as in training.
     /// </summary>
-    public double MeasureStepSeconds(int steps = 2)
+    public double MeasureStepSeconds(int steps = 3)
     {
         SetTrainingMode();
+        var zero = new double[GroupCount];
         var clock = new Stopwatch();
         var done = -1;
         foreach (var batch in _train.Epoch(-1))
         {
             using (batch)
-            using (var scope = NewDisposeScope())
             {
                 if (done == 0) clock.Start();
-                batch.MoveTo(Device);
-                _optimizer.zero_grad();
-                _model.Loss(_model.Module.forward(batch.Images), batch).backward();
-                _optimizer.zero_grad();
+                Step(batch, zero);
             }
             if (++done == steps) break;
         }

@@ -100,7 +100,7 @@ public static class Trainer
         var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
         if (start == 0 && config.TimeBudgetSeconds is { } budget)
         {
-            config = PlanForBudget(config, learner, budget, elapsedSeconds, reporter);
+            config = PlanForBudget(config, learner, budget, elapsedSeconds, reporter); // its probe steps touch the optimiser's state, reset below
             config.Save(runFolder); // a resumed run follows the same plan
         }
         var unfrozen = config.Epochs - config.FreezeEpochs;

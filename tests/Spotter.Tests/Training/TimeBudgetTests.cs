@@ -26,8 +26,9 @@ public sealed class TimeBudgetTests
     [Fact]
     public void The_epochs_that_fit_leave_room_for_the_end_of_the_run()
     {
-        // 600 s left; the end takes 2 x 10 + 5 = 25 s; an epoch is 20 steps of 2 s plus 10 s of validation = 50 s.
+        // 600 s left; the end takes 1.5 x 10 + 3 = 18 s; an epoch is 20 steps of 2 s plus 10 s of validation = 50 s.
         Assert.Equal(11, TimeBudget.EpochsThatFit(600, 2, 20, 10, TimeBudget.FinishSeconds(10)));
+        Assert.Equal(18, TimeBudget.FinishSeconds(10));
         Assert.Equal(1, TimeBudget.EpochsThatFit(10, 2, 20, 10, 25)); // never fewer than one
     }
 }
