@@ -59,7 +59,8 @@ public static class Fixtures
         WriteChunk(file, "IEND", []);
     }
 
-    private static void WriteChunk(Stream stream, string type, byte[] data)
+    /// <summary>One PNG chunk: length, type, data and its CRC.</summary>
+    public static void WriteChunk(Stream stream, string type, byte[] data)
     {
         var length = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(length, data.Length);

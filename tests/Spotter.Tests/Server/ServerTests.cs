@@ -244,13 +244,13 @@ public sealed class ServerTests
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth
         header[9] = 2; // RGB
-        Chunk(png, "IHDR", header);
+        Spotter.Tests.Data.Fixtures.WriteChunk(png, "IHDR", header);
         using (var zlib = new MemoryStream())
         {
             using (var deflate = new ZLibStream(zlib, CompressionLevel.SmallestSize, leaveOpen: true)) deflate.Write(new byte[4096]);
-            Chunk(png, "IDAT", zlib.ToArray());
+            Spotter.Tests.Data.Fixtures.WriteChunk(png, "IDAT", zlib.ToArray());
         }
-        Chunk(png, "IEND", []);
+        Spotter.Tests.Data.Fixtures.WriteChunk(png, "IEND", []);
         return png.ToArray();
     }
 
@@ -267,32 +267,9 @@ public sealed class ServerTests
             var type = Encoding.ASCII.GetString(png, at + 4, 4);
             var data = png.AsSpan(at + 8, length).ToArray();
             if (type == "IDAT") random.NextBytes(data);
-            Chunk(output, type, data);
+            Spotter.Tests.Data.Fixtures.WriteChunk(output, type, data);
             at += 12 + length;
         }
         return output.ToArray();
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        png.Write(length);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(typed);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typed));
-        png.Write(crc);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 }
