@@ -89,7 +89,7 @@ public sealed class DetectionServer : IAsyncDisposable
             ["input_size"] = _detector.Info.InputSize,
             ["backend"] = _detector.Info.Backend,
             ["device"] = _detector.Info.Device,
-            ["precision"] = "fp32",
+            ["precision"] = _detector.Info.Precision.Name(),
             ["threshold"] = DefaultThreshold,
         }));
         app.MapPost("/detect", (Func<HttpContext, Task<IResult>>)Detect);

@@ -1,6 +1,7 @@
 using Spotter.Inference;
 using Spotter.Models;
 using Spotter.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Spotter;
@@ -23,8 +24,8 @@ public sealed class Detector : DetectorBase
     private readonly bool _ownsModel;
     private readonly object _gate = new();
 
-    private Detector(IImageModel model, Device device, bool ownsModel)
-        : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString()))
+    private Detector(IImageModel model, Device device, bool ownsModel, Precision precision = Precision.Fp32)
+        : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString(), precision))
     {
         _model = model;
         _device = device;
@@ -35,17 +36,22 @@ public sealed class Detector : DetectorBase
 
     /// <param name="path">A run folder made by <c>spotter train</c>, or its model.json.</param>
     /// <param name="device">auto, cpu or cuda.</param>
-    public static Detector Load(string path, string device = "auto")
+    /// <param name="precision">fp32, or bf16: the whole network computes in bf16 (decoding, NMS and the
+    /// answers stay fp32); auto picks bf16 where the CPU has bf16 arithmetic.</param>
+    public static Detector Load(string path, string device = "auto", Precision precision = Precision.Fp32)
     {
         var target = Devices.Parse(device);
-        return new Detector(ModelFile.Load(path, target), target, ownsModel: true);
+        var chosen = Precisions.Resolve(precision, target.type);
+        var model = ModelFile.Load(path, target);
+        if (chosen == Precision.Bf16) Precisions.ToBf16(model.Module);
+        return new Detector(model, target, ownsModel: true, chosen);
     }
 
     /// <summary>A detector over a model already in memory (already on <paramref name="device"/>); the model stays the caller's.</summary>
     public static Detector Over(IImageModel model, Device device) => new(model, device, ownsModel: false);
 
-    /// <summary>A detector that takes over a model in memory (already on <paramref name="device"/>) and disposes it with itself.</summary>
-    public static Detector Own(IImageModel model, Device device) => new(model, device, ownsModel: true);
+    /// <summary>A detector that takes over a model in memory (already on <paramref name="device"/> and in <paramref name="precision"/>) and disposes it with itself.</summary>
+    public static Detector Own(IImageModel model, Device device, Precision precision = Precision.Fp32) => new(model, device, ownsModel: true, precision);
 
     protected override IReadOnlyList<IReadOnlyList<Detection>> DetectSquashed(byte[] pixels, int count)
     {

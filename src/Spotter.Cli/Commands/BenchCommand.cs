@@ -108,7 +108,17 @@ public static class BenchCommand
             if (temporary is not null) OnnxExport.Write(model, temporary); // exported from the CPU copy
             var onnxDetector = OnnxDetector.Load(onnx ?? temporary!);
             model.Module.to(target);
-            return [($"torchsharp ({target.type})", Detector.Own(model, target)), ("onnxruntime (cpu)", onnxDetector)];
+            var backends = new List<(string, DetectorBase)> { ($"torchsharp fp32 ({target.type})", Detector.Own(model, target)) };
+            if (Precisions.Resolve(Precision.Auto, target.type) == Precision.Bf16)
+            {
+                // The same network computing in bf16, where the hardware does bf16 arithmetic.
+                var half = run is not null ? ModelFile.Load(run, target) : ModelFactory.Create(model.Spec);
+                half.Module.to(target);
+                Precisions.ToBf16(half.Module);
+                backends.Add(($"torchsharp bf16 ({target.type})", Detector.Own(half, target, Precision.Bf16)));
+            }
+            backends.Add(("onnxruntime (cpu)", onnxDetector));
+            return backends;
         }
         catch
         {

@@ -16,12 +16,13 @@ public static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Also print detections.json to standard output" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
+        var precision = ModelOpener.PrecisionOption();
         var command = new Command("detect", "Run a trained model on images: annotated images and detections.json (boxes in original pixels).")
-            { run, inputs, outFolder, threshold, json, batch, device };
+            { run, inputs, outFolder, threshold, json, batch, device, precision };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var files = InputFiles.Expand(parse.GetValue(inputs)!);
-            using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!);
+            using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             var folder = parse.GetValue(outFolder)!;
             var results = DetectFiles.Run(detector, files, folder, parse.GetValue(threshold), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"));
             if (parse.GetValue(json)) output.WriteLine(ImageDetections.ToJson(results));

@@ -24,6 +24,7 @@ public static class InfoCommand
             ("libtorch", TorchRuntime.LibTorchVersion),
             (".NET", Environment.Version.ToString()),
             ("CPU", CpuFeatures.Current.Describe()),
+            ("Precision", $"--precision auto means {Precisions.Resolve(Precision.Auto, TorchSharp.DeviceType.CPU).Name()} on this CPU ({(CpuFeatures.Current.HasBf16Hardware ? "it has bf16 arithmetic" : "no AVX-512 BF16 or AMX")})"),
             ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
             ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
         };

@@ -20,8 +20,9 @@ public static class ServeCommand
         var batchWait = new Option<double>("--batch-wait-ms") { DefaultValueFactory = _ => defaults.BatchWait.TotalMilliseconds, Description = "How long a request waits for others to share its batch" };
         var threshold = new Option<float?>("--threshold") { Description = "Default score threshold (a request's ?threshold= overrides it)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda (run folders)" };
+        var precision = ModelOpener.PrecisionOption();
         var command = new Command("serve", "Serve a model over HTTP: POST /detect, a web page at /, GET /model and /health.")
-            { model, host, port, maxUpload, maxPixels, maxQueue, maxBatch, batchWait, threshold, device };
+            { model, host, port, maxUpload, maxPixels, maxQueue, maxBatch, batchWait, threshold, device, precision };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             if (!double.TryParse(parse.GetValue(maxPixels), NumberStyles.Float, CultureInfo.InvariantCulture, out var pixels))
@@ -32,7 +33,7 @@ public static class ServeCommand
                 MaxPixels = (long)pixels, MaxQueue = parse.GetValue(maxQueue), MaxBatch = parse.GetValue(maxBatch),
                 BatchWait = TimeSpan.FromMilliseconds(parse.GetValue(batchWait)), Threshold = parse.GetValue(threshold),
             }.Validated();
-            using var detector = ModelOpener.Open(parse.GetValue(model)!, parse.GetValue(device)!);
+            using var detector = ModelOpener.Open(parse.GetValue(model)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             return Serve(detector, options, output).GetAwaiter().GetResult();
         }));
         return command;

@@ -3,6 +3,7 @@ namespace Spotter.Inference;
 /// <summary>
 /// What a loaded detector is: its task and classes, the S x S input images are squashed to, the
 /// score below which it hides detections unless told otherwise, and what runs it
-/// (<see cref="Backend"/>: torchsharp or onnxruntime; <see cref="Device"/>: cpu, cuda ...).
+/// (<see cref="Backend"/>: torchsharp or onnxruntime; <see cref="Device"/>: cpu, cuda ...; <see cref="Precision"/>: fp32 or bf16).
 /// </summary>
-public sealed record DetectorInfo(ModelTask Task, IReadOnlyList<string> Classes, int InputSize, float DefaultThreshold, string Backend, string Device);
+public sealed record DetectorInfo(ModelTask Task, IReadOnlyList<string> Classes, int InputSize, float DefaultThreshold, string Backend, string Device,
+    Precision Precision = Precision.Fp32);

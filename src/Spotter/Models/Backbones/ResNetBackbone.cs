@@ -71,7 +71,11 @@ public sealed class ResNetBackbone : Backbone
     public override Tensor[] Stages(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var x = maxpool.forward(nn.functional.relu(bn1.forward(conv1.forward(normalize.forward(images)))));
+        var normalized = normalize.forward(images);
+        // A bf16 network keeps its input normalisation in fp32 (a bf16 mean image would round the
+        // pixels to whole units of 0..255) and starts computing in bf16 after it.
+        if (normalized.dtype != conv1.weight!.dtype) normalized = normalized.to(conv1.weight.dtype);
+        var x = maxpool.forward(nn.functional.relu(bn1.forward(conv1.forward(normalized))));
         var c2 = layer1.forward(x);
         var c3 = layer2.forward(c2);
         var c4 = layer3.forward(c3);

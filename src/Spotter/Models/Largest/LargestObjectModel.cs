@@ -110,7 +110,7 @@ public sealed class LargestObjectModel : nn.Module<Tensor, Tensor>, IImageModel
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var (boxes, logits) = Decode(forward(images));
+        var (boxes, logits) = Decode(forward(images).to(float32)); // a bf16 network's answer is decoded in fp32
         var n = (int)images.shape[0];
         var boxValues = boxes?.cpu().data<float>().ToArray();
         long[]? classes = null;

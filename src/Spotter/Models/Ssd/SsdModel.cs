@@ -96,7 +96,7 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return Decode(forward(images));
+        return Decode(forward(images).to(float32)); // a bf16 network's answer is decoded in fp32
     }
 
     /// <summary>For export: the parts in forward order, and the anchors (input pixels).</summary>
