@@ -14,11 +14,13 @@ public static class PrecisionProbe
 {
     public static void Run()
     {
-        foreach (var (name, type) in new[] { ("fp32", ScalarType.Float32), ("bf16", ScalarType.BFloat16) })
+        foreach (var (name, type, fp32Norms) in new[] { ("fp32", ScalarType.Float32, false), ("bf16", ScalarType.BFloat16, false), ("bf16, batch norms fp32", ScalarType.BFloat16, true) })
         {
             using var body = BackboneCatalog.Create(BackboneCatalog.ImageNetResNet18);
             body.to(type);
-            using var images = rand(16, 3, 224, 224).to(type);
+            if (fp32Norms)
+                foreach (var norm in body.modules().OfType<TorchSharp.Modules.BatchNorm2d>()) norm.to(ScalarType.Float32);
+            using var images = rand(16, 3, 224, 224);
             body.eval();
             double infer;
             using (no_grad()) infer = Time(() => body.forward(images).Dispose(), 5);

@@ -31,14 +31,15 @@ public static class BenchCommand
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 20, Description = "Timed steps of each kind" };
+        var precision = ModelOpener.PrecisionOption();
         var prefetch = new Option<bool?>("--prefetch") { Description = "Make the next batch on a background thread during the step (default: as training does, only on CUDA)" };
         var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new LargestHeadOptions().BoxHead.Name(), Description = "largest-object tasks: cells or lesson (as spotter train)" };
         boxHead.AcceptOnlyFromAmong([.. EnumNames.All<BoxHeadKind>()]);
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
-            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch };
+            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch, precision };
         train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
-            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch))));
+            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch), ModelOpener.ParsePrecision(parse.GetValue(precision)!))));
         command.Subcommands.Add(train);
         command.Subcommands.Add(DetectBench(output, error));
         command.Subcommands.Add(ServeBench(output, error));
@@ -220,7 +221,7 @@ public static class BenchCommand
         return seconds / 10 * 1000;
     }
 
-    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName, bool? prefetch)
+    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName, bool? prefetch, Precision precision)
     {
         var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
@@ -232,7 +233,11 @@ public static class BenchCommand
         var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: prefetch ?? device.type == DeviceType.CUDA);
         var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
         using var model = ModelFactory.Create(spec);
-        using var learner = new Learner(model, loader, null, new LearnerOptions { Device = device });
+        var chosen = Precisions.Resolve(precision, device.type);
+        using var learner = new Learner(model, loader, null, new LearnerOptions
+        {
+            Device = device, CreateBf16Shadow = chosen == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
+        });
         learner.Unfreeze();
         learner.SetTrainingMode();
         var lrs = Enumerable.Repeat(1e-4, learner.GroupCount).ToArray();
@@ -285,7 +290,7 @@ public static class BenchCommand
         var pipelineRate = steps * batchSize / pipelineSeconds;
         var bareRate = steps * batchSize / bareSeconds;
         var head = task.IsLargestObject() ? $" ({spec.LargestHead.BoxHead.Name()} head)" : "";
-        output.WriteLine($"bench train: {taskName}{head}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs ({CpuName()})");
+        output.WriteLine($"bench train: {taskName}{head}, {backboneSpec}, {size}x{size}, batch {batchSize}, {steps} steps, {device.type} {chosen.Name()}, {torch.get_num_threads()} libtorch threads, {Environment.ProcessorCount} logical CPUs ({CpuName()})");
         output.WriteLine($"  with data pipeline  {pipelineRate,8:0.0} images/s  ({pipelineSeconds / steps * 1000:0} ms/step)");
         output.WriteLine($"  bare step           {bareRate,8:0.0} images/s  ({bareSeconds / steps * 1000:0} ms/step; before and after the pipeline: {bareBefore / steps * 1000:0} and {(2 * bareSeconds - bareBefore) / steps * 1000:0})");
         output.WriteLine($"  pipeline overhead   {(pipelineSeconds / bareSeconds - 1) * 100,8:0.0} %");

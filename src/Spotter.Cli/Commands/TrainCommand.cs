@@ -34,6 +34,7 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and lighting changes" };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without improvement (0: never)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => defaults.Device };
+        var precision = ModelOpener.PrecisionOption();
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Random seed" };
         var images = DataCommand.ImagesOption();
         var largest = new SettingsOptions<LargestHeadOptions>(defaults.Largest);
@@ -41,7 +42,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, trainSplit, validSplit, noAugment, patience, device, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, patience, device, precision, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
@@ -65,6 +66,7 @@ public static class TrainCommand
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
                 TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
+                Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
             };
             var folder = parse.GetValue(outFolder) ?? throw new SpotterException("give --out RUN_DIR, the run folder to create");

@@ -22,6 +22,7 @@ public sealed class Learner : IDisposable
     private readonly int _seed;
     private readonly List<ILearnerCallback> _callbacks = [];
     private optim.Optimizer _optimizer;
+    private readonly Bf16Shadow? _shadow;
     private double _lossAverage;
     private long _lossSteps;
 
@@ -34,6 +35,7 @@ public sealed class Learner : IDisposable
         _seed = seed;
         _model.Module.to(_options.Device);
         _optimizer = CreateOptimizer();
+        if (_options.CreateBf16Shadow is { } create) _shadow = new Bf16Shadow(_model.Module, create(), _options.Device);
     }
 
     public ITrainable Model => _model;
@@ -135,9 +137,9 @@ public sealed class Learner : IDisposable
         var groups = _optimizer.ParamGroups.ToList();
         for (var g = 0; g < groups.Count; g++) groups[g].LearningRate = learningRates[g];
         _optimizer.zero_grad();
-        var output = _model.Module.forward(batch.Images);
-        var loss = _model.Loss(output, batch);
+        var loss = _model.Loss(Forward(batch.Images), batch);
         loss.backward();
+        _shadow?.Return(); // bf16: the gradients and batch-norm statistics into the fp32 model
         if (_options.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
         _optimizer.step();
@@ -181,11 +183,14 @@ public sealed class Learner : IDisposable
             using (var scope = NewDisposeScope())
             {
                 batch.MoveTo(Device);
-                metrics.Add(_model.Module.forward(batch.Images), batch);
+                metrics.Add(Forward(batch.Images), batch);
             }
         }
         return metrics.Result();
     }
+
+    /// <summary>The model's output; with a bf16 shadow, computed by it and returned in fp32.</summary>
+    private Tensor Forward(Tensor images) => _shadow is null ? _model.Module.forward(images) : _shadow.Prepare().forward(images).to(float32);
 
     /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
     public void SetTrainingMode()
@@ -223,5 +228,9 @@ public sealed class Learner : IDisposable
         };
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _shadow?.Dispose();
+    }
 }

@@ -16,4 +16,10 @@ public sealed record LearnerOptions
 
     /// <summary>Checked before every batch: a cancelled run stops there, keeping the last epoch's checkpoint.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Set for bf16 training: makes a second model of the same architecture, which becomes the bf16
+    /// shadow that computes forward and backward (<see cref="Bf16Shadow"/>); null trains in fp32.
+    /// </summary>
+    public Func<nn.Module<Tensor, Tensor>>? CreateBf16Shadow { get; init; }
 }

@@ -49,6 +49,8 @@ public sealed record TrainConfig
     /// <summary>A wall-clock budget for the whole run (<c>--time</c>); the unfrozen epochs are then planned to fit it (see <see cref="TimeBudget"/>).</summary>
     [JsonPropertyName("time_budget_seconds")] public double? TimeBudgetSeconds { get; init => field = value is { } v ? Check.Positive(v, "--time") : null; }
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
+    /// <summary>fp32, bf16 (forward and backward in bf16 with fp32 master weights), or auto (bf16 on a CPU with bf16 arithmetic).</summary>
+    [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
     [JsonPropertyName("seed")] public int Seed { get; init; }
 
     /// <summary>The model this run trains, for a dataset with these classes.</summary>

@@ -34,11 +34,15 @@ public static class Trainer
         data.Warm();
 
         torch.manual_seed(config.Seed);
-        using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));
+        var spec = config.ModelFor(data.Dataset.Classes);
+        using var model = ModelFactory.Create(spec);
+        var precision = Precisions.Resolve(config.Precision, device.type);
         using var learner = new Learner(model, data.TrainLoader, data.ValidLoader, new LearnerOptions
         {
             Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
+            CreateBf16Shadow = precision == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
         }, config.Seed);
+        if (precision == Precision.Bf16) reporter.Message("Precision: bf16 forward and backward, fp32 weights, optimiser, batch-norm statistics, loss and metrics");
 
         var checkpoints = Path.Combine(runFolder, "checkpoints");
         var lr = resume ? ResumeFrom(learner, checkpoints, runFolder) : ChooseLearningRate(config, learner, runFolder, reporter);

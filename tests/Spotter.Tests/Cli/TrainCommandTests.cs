@@ -108,6 +108,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--head-width", "0")]
     [InlineData("--negative-iou", "0.7")]
     [InlineData("--schedule", "linear")]
+    [InlineData("--precision", "fp16")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -122,11 +123,12 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Detector_settings_given_on_the_command_line_reach_the_model()
     {
-        var run = Train("detect", "detector", "--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4");
+        var run = Train("detect", "detector", "--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--precision", "bf16");
         var spec = Spotter.Models.ModelSpec.Load(run).Spec;
         Assert.Equal([0.5, 1.0], spec.DetectorSettings.Zooms);
         Assert.Equal((32, 0.4), (spec.DetectorSettings.HeadWidth, spec.DetectorSettings.NmsIou));
         Assert.Equal([0.5, 1.0], TrainConfig.Load(run).Detector.AnchorZooms);
+        Assert.Equal(Precision.Bf16, TrainConfig.Load(run).Precision); // trained in bf16, recorded in config.json
         Assert.True(File.Exists(Path.Combine(run, "pr_curves.png")));
     }
 

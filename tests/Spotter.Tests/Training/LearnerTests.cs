@@ -88,4 +88,25 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.Equal(1e-2, LrFinder.MinimumLossRate(lrs, flat), 1e-2 * 0.3);
         Assert.Equal(LrFinder.MinimumLossRate(lrs, flat), LrFinder.Suggest(lrs, flat));
     }
+
+    [Fact]
+    public void Bf16_training_learns_while_the_weights_optimiser_and_batch_norm_statistics_stay_fp32()
+    {
+        torch.manual_seed(1);
+        using var model = fixture.Model(ModelTask.LocateLargest);
+        var loader = fixture.Loader(count: 8);
+        using var learner = new Learner(model, loader, loader, new LearnerOptions
+        {
+            WeightDecay = 0, CreateBf16Shadow = () => fixture.Model(ModelTask.LocateLargest),
+        });
+        var norm = model.modules().OfType<TorchSharp.Modules.BatchNorm2d>().First();
+        var statistics = norm.running_mean!.clone();
+        var before = learner.Validate()["valid_loss"];
+        learner.Fit(60, [3e-3], LrSchedule.Constant);
+        var after = learner.Validate()["valid_loss"];
+        Assert.True(after < before / 5, $"bf16: loss {before:F3} -> {after:F3}");
+        Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.Equal(ScalarType.Float32, norm.running_mean!.dtype);
+        Assert.False(norm.running_mean.equal(statistics).all().item<bool>(), "the shadow's batch-norm statistics come back to the model");
+    }
 }
