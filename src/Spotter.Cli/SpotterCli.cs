@@ -73,6 +73,18 @@ public static class SpotterCli
             error.WriteLine("spotter: stopped");
             return Interrupted;
         }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions is [SpotterException first, ..])
+        {
+            // Work done in parallel (decoding a dataset's images) fails with the first user error inside.
+            error.WriteLine($"spotter: {first.Message}");
+            return UserError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system said no (no permission, disk full, a file where a folder should be): the user can fix it.
+            error.WriteLine($"spotter: {e.Message}");
+            return UserError;
+        }
         catch (Exception e)
         {
             error.WriteLine($"spotter: internal error, please report it: {e}");

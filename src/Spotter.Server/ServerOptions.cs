@@ -45,7 +45,7 @@ public sealed record ServerOptions
         if (MaxPixels < 1) throw new SpotterException("--max-pixels must be positive");
         if (MaxQueue < 1) throw new SpotterException("--max-queue must be at least 1");
         if (MaxBatch < 1) throw new SpotterException("--max-batch must be at least 1");
-        if (Threshold is < 0 or > 1) throw new SpotterException("--threshold must be between 0 and 1");
+        if (Threshold is { } t && !(t >= 0 && t <= 1)) throw new SpotterException("--threshold must be a number from 0 to 1");
         if (MinBodyGrace <= TimeSpan.FromSeconds(1)) throw new SpotterException("the grace period for slow uploads must be over a second (Kestrel's rule)");
         return this;
     }

@@ -5,7 +5,11 @@ namespace Spotter.Cli.Commands;
 /// <summary>Prints a <see cref="DataCheckReport"/> as plain text tables.</summary>
 public static class DataCheckPrinter
 {
-    public static void Print(DataCheckReport report, TextWriter output)
+    /// <summary>Problems of one kind shown before the rest are counted (unless all are asked for).</summary>
+    public const int ExamplesPerKind = 3;
+
+    /// <param name="all">List every problem; by default each kind shows <see cref="ExamplesPerKind"/> and a count of the rest.</param>
+    public static void Print(DataCheckReport report, TextWriter output, bool all = false)
     {
         var dataset = report.Dataset;
         output.WriteLine($"Dataset   {dataset.Source} ({dataset.Format})");
@@ -32,8 +36,19 @@ public static class DataCheckPrinter
             return;
         }
         output.WriteLine($"Problems ({report.Problems.Count}):");
-        foreach (var problem in report.Problems)
-            output.WriteLine($"  {(problem.Fatal ? "error" : "warning")}: {problem}");
+        var hidden = 0;
+        foreach (var kind in report.Problems.GroupBy(p => (p.Fatal, p.Kind)))
+        {
+            var shown = all ? kind.ToList() : kind.Take(ExamplesPerKind).ToList();
+            foreach (var problem in shown)
+                output.WriteLine($"  {(problem.Fatal ? "error" : "warning")}: {problem}");
+            if (kind.Count() > shown.Count)
+            {
+                output.WriteLine($"  ... and {kind.Count() - shown.Count} more like the one above");
+                hidden += kind.Count() - shown.Count;
+            }
+        }
+        if (hidden > 0) output.WriteLine($"  ({hidden} not shown; 'spotter data check --all' lists every problem)");
         output.WriteLine();
         output.WriteLine(report.IsUsable
             ? "The dataset is usable; the objects and images named above as dropped or skipped are left out."

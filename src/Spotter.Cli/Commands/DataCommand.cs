@@ -17,20 +17,21 @@ public static class DataCommand
     }
 
     public static Argument<string> DatasetArgument() =>
-        new("DATASET") { Description = "A VOC folder, a COCO instances .json, a YOLO data.yaml, or 'synthetic[:COUNT]' (prefix voc:, coco: or yolo: to force the format)" };
+        new("DATASET") { Description = "A dataset folder (VOC, COCO or YOLO, as labelling tools and dataset sites export them), a COCO .json, a YOLO data.yaml, or 'synthetic[:COUNT]' (prefix voc:, coco: or yolo: to choose when a folder holds several)" };
 
     public static Option<string?> ImagesOption() =>
-        new("--images") { Description = "COCO only: the folder holding the images (default: next to the .json, or images/ beside it)" };
+        new("--images") { Description = "COCO only: the folder holding the images (default: found beside the .json files)" };
 
     private static Command Check(TextWriter output, TextWriter error)
     {
         var dataset = DatasetArgument();
         var images = ImagesOption();
-        var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and every problem with its file.") { dataset, images };
+        var all = new Option<bool>("--all") { Description = "List every problem (by default each kind of problem shows three examples and a count)" };
+        var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and the problems found with their files.") { dataset, images, all };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var report = DataCheck.Run(DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images)));
-            DataCheckPrinter.Print(report, output);
+            DataCheckPrinter.Print(report, output, parse.GetValue(all));
             if (report.IsUsable) return SpotterCli.Success;
             error.WriteLine($"spotter: {report.Dataset.Source}: the dataset is not usable (see the problems above)");
             return SpotterCli.UserError;

@@ -22,7 +22,8 @@ public static class DataShowCommand
         {
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
             var pool = parse.GetValue(split) is { } name ? DatasetSplits.Select(data, name) : data.Images;
-            var picked = Pick(pool, parse.GetValue(count), parse.GetValue(seed));
+            var picked = Pick(pool, parse.GetValue(count), parse.GetValue(seed), skipped => error.WriteLine($"spotter: warning: {skipped}; not drawn"));
+            if (picked.Count == 0) throw new SpotterException($"{data.Source}: none of its images can be read");
             var tiles = picked.Select(i => Tile(i, data.Classes, parse.GetValue(largest))).ToList();
             using var grid = ImageGrid.Render(tiles, columns: (int)Math.Ceiling(Math.Sqrt(tiles.Count)));
             var path = parse.GetValue(outFile)!;
@@ -33,12 +34,27 @@ public static class DataShowCommand
         return command;
     }
 
-    private static List<ImageRecord> Pick(IReadOnlyList<ImageRecord> pool, int count, int seed)
+    /// <summary>A seeded random choice of images that can be read; the unreadable ones met on the way are reported.</summary>
+    private static List<ImageRecord> Pick(IReadOnlyList<ImageRecord> pool, int count, int seed, Action<string> unreadable)
     {
         if (count < 1) throw new SpotterException("--count must be at least 1");
         var shuffled = pool.ToArray();
         new Random(seed).Shuffle(shuffled);
-        return shuffled.Take(count).ToList();
+        var picked = new List<ImageRecord>(count);
+        foreach (var image in shuffled)
+        {
+            if (picked.Count == count) break;
+            try
+            {
+                ImageFile.Probe(image.Path);
+                picked.Add(image);
+            }
+            catch (SpotterException e)
+            {
+                unreadable(e.Message);
+            }
+        }
+        return picked;
     }
 
     private static GridTile Tile(ImageRecord image, IReadOnlyList<string> classes, bool largestOnly)

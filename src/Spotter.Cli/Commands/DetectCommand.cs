@@ -24,9 +24,11 @@ public static class DetectCommand
             var files = InputFiles.Expand(parse.GetValue(inputs)!);
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             var folder = parse.GetValue(outFolder)!;
-            var results = DetectFiles.Run(detector, files, folder, parse.GetValue(threshold), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"));
+            var skipped = 0;
+            var results = DetectFiles.Run(detector, files, folder, Thresholds.Check(parse.GetValue(threshold)), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),
+                message => { skipped++; error.WriteLine($"spotter: warning: {message}"); });
             if (parse.GetValue(json)) output.WriteLine(ImageDetections.ToJson(results));
-            else output.WriteLine($"Wrote {results.Count} annotated image(s) and {Path.Combine(folder, ImageDetections.FileName)}");
+            else output.WriteLine($"Wrote {results.Count} annotated image(s) and {Path.Combine(folder, ImageDetections.FileName)}" + (skipped > 0 ? $"; {skipped} file(s) could not be read and were skipped" : ""));
             return SpotterCli.Success;
         }));
         return command;

@@ -23,7 +23,7 @@ public static class ExportCommand
             var target = parse.GetValue(outFile);
             var repository = parse.GetValue(triton);
             if (target is null && repository is null) throw new SpotterException("give --out model.onnx, --triton DIR, or both");
-            var options = new OnnxExport.Options(parse.GetValue(maxDetections), parse.GetValue(scoreThreshold), parse.GetValue(opset));
+            var options = new OnnxExport.Options(parse.GetValue(maxDetections), Thresholds.Check(parse.GetValue(scoreThreshold), "--score-threshold"), parse.GetValue(opset));
             using var model = ModelFile.Load(parse.GetValue(run)!);
             if (target is not null)
             {

@@ -13,6 +13,24 @@ public static class ImageFile
     private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase)
         { ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff" };
 
+    /// <summary>The default <see cref="MaxPixels"/>: 100 megapixels (a 10000 x 10000 photo).</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>The environment variable that sets <see cref="MaxPixels"/> in megapixels.</summary>
+    public const string MaxMegapixelsVariable = "SPOTTER_MAX_MEGAPIXELS";
+
+    /// <summary>
+    /// Images with more pixels than this are refused from their header, before any pixel is
+    /// decoded: a small file can claim 30000 x 30000 pixels (3.6 GB decoded), a decompression
+    /// bomb. 100 MP unless <c>SPOTTER_MAX_MEGAPIXELS</c> says otherwise.
+    /// </summary>
+    public static long MaxPixels { get; set; } = MaxPixelsFromEnvironment();
+
+    private static long MaxPixelsFromEnvironment() =>
+        double.TryParse(Environment.GetEnvironmentVariable(MaxMegapixelsVariable), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var megapixels) && megapixels > 0
+            ? (long)(megapixels * 1_000_000) : DefaultMaxPixels;
+
     /// <summary>Whether a file name looks like an image (for listing folders; reading goes by the bytes).</summary>
     public static bool HasImageExtension(string path) => Extensions.Contains(Path.GetExtension(path));
 
@@ -39,6 +57,7 @@ public static class ImageFile
         using var data = SKData.Create(stream);
         using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null) throw new SpotterException($"{name}: not a readable image");
+        CheckPixelCount(codec, name);
         return DecodeWith(codec, name, complete);
     }
 
@@ -46,7 +65,16 @@ public static class ImageFile
     private static SKBitmap DecodeWith(SKCodec codec, string name, bool complete = false)
     {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        var bitmap = new SKBitmap(info);
+        SKBitmap bitmap;
+        try
+        {
+            bitmap = new SKBitmap(info);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // SkiaSharp reports a failed allocation with a plain Exception.
+            throw new SpotterException($"{name}: not enough memory to decode the {info.Width}x{info.Height} image");
+        }
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput) || (complete && result != SKCodecResult.Success))
         {
@@ -59,8 +87,35 @@ public static class ImageFile
     private static SKCodec OpenCodec(string path)
     {
         if (!File.Exists(path)) throw new SpotterException($"{path}: image file not found");
-        var codec = SKCodec.Create(path, out var result);
-        return codec ?? throw new SpotterException($"{path}: not a readable image ({DescribeFailure(path, result)})");
+        SKCodec? codec;
+        SKCodecResult result;
+        try
+        {
+            codec = SKCodec.Create(path, out result);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SpotterException($"{path}: cannot read the file ({e.Message})");
+        }
+        if (codec is null) throw new SpotterException($"{path}: not a readable image ({DescribeFailure(path, result)})");
+        try
+        {
+            CheckPixelCount(codec, path);
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+        return codec;
+    }
+
+    private static void CheckPixelCount(SKCodec codec, string name)
+    {
+        var pixels = (long)codec.Info.Width * codec.Info.Height;
+        if (pixels > MaxPixels)
+            throw new SpotterException($"{name}: the image is {codec.Info.Width}x{codec.Info.Height} ({pixels / 1e6:0.#} MP), over the {MaxPixels / 1e6:0.#} MP limit " +
+                $"(a decompression bomb or a huge scan; set {MaxMegapixelsVariable} to allow it)");
     }
 
     private static string DescribeFailure(string path, SKCodecResult result)

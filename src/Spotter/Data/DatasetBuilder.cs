@@ -34,7 +34,14 @@ internal sealed class DatasetBuilder
 
     public List<DataProblem> Problems { get; } = [];
 
-    public void Warn(string location, string message) => Problems.Add(new DataProblem(location, message));
+    private readonly HashSet<(string, string)> _reported = [];
+
+    /// <summary>Reports a problem once (two splits listing one folder would otherwise report its links twice).</summary>
+    public void Warn(string location, string message)
+    {
+        if (_reported.Add((Path.IsPathFullyQualified(location) ? location : Path.GetFullPath(location), message)))
+            Problems.Add(new DataProblem(location, message));
+    }
 
     public void Fail(string location, string message) => Problems.Add(new DataProblem(location, message, Fatal: true));
 
@@ -128,6 +135,8 @@ internal sealed class DatasetBuilder
     public void AddSplit(string name, IReadOnlyList<string> ids) => _splits[name] = ids;
 
     public bool HasImage(string id) => _ids.Contains(id);
+
+    public bool HasSplit(string name) => _splits.ContainsKey(name);
 
     /// <summary>Builds the dataset; classes learned from the data are sorted by name for a stable order.</summary>
     public Dataset Build()

@@ -4,9 +4,10 @@ using Spotter.Data.Synthetic;
 namespace Spotter.Data;
 
 /// <summary>
-/// Opens a dataset named the way the CLI takes it: a VOC folder, a COCO JSON, a YOLO data.yaml
-/// (or a folder holding one), or <c>synthetic[:OPTIONS]</c>. The format is detected; a
-/// <c>voc:</c>, <c>coco:</c> or <c>yolo:</c> prefix forces it.
+/// Opens a dataset named the way the CLI takes it: a folder (searched for the layouts of
+/// <see cref="DatasetLayouts"/>), a COCO JSON, a YOLO data.yaml, or <c>synthetic[:OPTIONS]</c>.
+/// The format is detected; a <c>voc:</c>, <c>coco:</c> or <c>yolo:</c> prefix forces it, and is
+/// needed when a folder holds more than one.
 /// </summary>
 public static class DatasetLoader
 {
@@ -15,14 +16,37 @@ public static class DatasetLoader
         if (spec == "synthetic" || spec.StartsWith("synthetic:", StringComparison.Ordinal))
             return SyntheticDataset.Load(SyntheticOptions.Parse(spec));
         var (format, path) = SplitPrefix(spec);
-        format ??= Detect(path);
+        if (imageFolder is not null && !Directory.Exists(imageFolder)) throw new SpotterException($"{imageFolder}: --images folder not found");
+        if (Directory.Exists(path)) return LoadFolder(spec, path, format, imageFolder);
+        if (!File.Exists(path)) throw new SpotterException($"{path}: no such file or folder");
+        format ??= Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".json" => "coco",
+            ".yaml" or ".yml" => "yolo",
+            ".xml" => throw new SpotterException($"{path}: a single VOC annotation; give the dataset's folder"),
+            _ => throw new SpotterException($"{path}: not a dataset; give a dataset folder, a COCO .json, a YOLO data.yaml or 'synthetic'"),
+        };
         return format switch
         {
-            "voc" => VocReader.Read(path),
             "coco" => CocoReader.Read(path, imageFolder),
-            "yolo" => YoloReader.Read(Directory.Exists(path) ? Path.Combine(path, "data.yaml") : path),
-            _ => throw new SpotterException($"{spec}: unknown dataset format"),
+            "yolo" => YoloReader.Read(path),
+            _ => throw new SpotterException($"{spec}: a {format} dataset is a folder; give the folder"),
         };
+    }
+
+    private static Dataset LoadFolder(string spec, string path, string? format, string? imageFolder)
+    {
+        var folder = DatasetFolder.List(path);
+        var found = DatasetLayouts.Find(folder).Where(l => format is null || l.Format == format).ToList();
+        if (found.Count == 0)
+            throw new SpotterException(format is null
+                ? $"{path}: no dataset found (looked for VOC .xml annotations, COCO .json files, a YOLO data.yaml or classes.txt with .txt labels)"
+                : $"{path}: no {format} dataset found");
+        if (found.Count > 1)
+            throw new SpotterException($"{path}: holds more than one dataset: {string.Join("; ", found.Select(f => $"{f.Format} ({f.Description})"))}; " +
+                $"say which with {string.Join(" or ", found.Select(f => f.Format + ":" + path))}");
+        var dataset = found[0].Load(imageFolder);
+        return dataset;
     }
 
     private static (string? Format, string Path) SplitPrefix(string spec)
@@ -30,23 +54,5 @@ public static class DatasetLoader
         foreach (var format in new[] { "voc", "coco", "yolo" })
             if (spec.StartsWith(format + ":", StringComparison.Ordinal)) return (format, spec[(format.Length + 1)..]);
         return (null, spec);
-    }
-
-    private static string Detect(string path)
-    {
-        if (File.Exists(path))
-        {
-            var extension = Path.GetExtension(path).ToLowerInvariant();
-            return extension switch
-            {
-                ".json" => "coco",
-                ".yaml" or ".yml" => "yolo",
-                _ => throw new SpotterException($"{path}: not a dataset; give a VOC folder, a COCO .json, a YOLO data.yaml or 'synthetic'"),
-            };
-        }
-        if (!Directory.Exists(path)) throw new SpotterException($"{path}: no such file or folder");
-        if (File.Exists(Path.Combine(path, "data.yaml"))) return "yolo";
-        if (VocReader.LooksLikeVoc(path)) return "voc";
-        throw new SpotterException($"{path}: no dataset found (no VOC Annotations/ or *.xml, no data.yaml); for COCO give the .json file");
     }
 }

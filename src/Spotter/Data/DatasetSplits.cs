@@ -4,6 +4,9 @@ namespace Spotter.Data;
 /// Picks a split's images: the dataset's own split when it defines one, otherwise a random 80/20
 /// split of all images into train and val (test and val are the same 20% then). The random split
 /// always uses the same seed, so train, eval and data show agree on which images are held out.
+/// A dataset with a train split and no val or test (one Roboflow folder, one COCO file) has its
+/// train images split that way, so validation never sees training images. valid and validation
+/// name the val split.
 /// </summary>
 public static class DatasetSplits
 {
@@ -12,6 +15,10 @@ public static class DatasetSplits
 
     public static IReadOnlyList<ImageRecord> Select(Dataset dataset, string split)
     {
+        if (!dataset.Splits.ContainsKey(split) && Formats.SplitNames.Canonical(split) == "val") split = "val";
+        var heldOut = dataset.Splits.ContainsKey("val") || dataset.Splits.ContainsKey("test");
+        if (split is "train" or "val" && dataset.Splits.ContainsKey("train") && !heldOut)
+            return RandomSplit(dataset.Split("train"), split);
         if (dataset.Splits.ContainsKey(split)) return dataset.Split(split);
         if (split == "all") return dataset.Images;
         if (split == "trainval" && dataset.Splits.ContainsKey("train") && dataset.Splits.ContainsKey("val"))
@@ -20,7 +27,12 @@ public static class DatasetSplits
             throw new SpotterException($"unknown split '{split}'; choose train, val, test, trainval or all");
         if (dataset.Splits.Count > 0 && split == "val" && dataset.Splits.ContainsKey("test"))
             return dataset.Split("test");
-        var shuffled = dataset.Images.OrderBy(i => i.Id, StringComparer.Ordinal).ToArray();
+        return RandomSplit(dataset.Images, split);
+    }
+
+    private static IReadOnlyList<ImageRecord> RandomSplit(IReadOnlyList<ImageRecord> images, string split)
+    {
+        var shuffled = images.OrderBy(i => i.Id, StringComparer.Ordinal).ToArray();
         new Random(SplitSeed).Shuffle(shuffled);
         var validationCount = (int)Math.Round(shuffled.Length * RandomValidationFraction);
         return split == "train" ? shuffled[validationCount..] : shuffled[..validationCount];

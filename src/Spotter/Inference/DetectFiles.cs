@@ -9,20 +9,38 @@ namespace Spotter.Inference;
 /// <c>spotter detect</c>'s work: run a detector on image files in batches, and write each image
 /// with its detections drawn (PNG, named after the source, made unique) and detections.json
 /// (one <see cref="ImageDetections"/> per image, boxes in the image's pixels). Each file is
-/// decoded once.
+/// decoded once. A file that cannot be decoded is reported and skipped; a run that fails removes
+/// the output folder it created, so no half-written result is left.
 /// </summary>
 public static class DetectFiles
 {
+    /// <param name="skipped">Told about each file that cannot be read (its message names the file).</param>
     public static IReadOnlyList<ImageDetections> Run(IDetector detector, IReadOnlyList<string> files, string outFolder,
-        float? threshold = null, int batchSize = 16, Action<int, int>? progress = null)
+        float? threshold = null, int batchSize = 16, Action<int, int>? progress = null, Action<string>? skipped = null)
     {
         if (File.Exists(outFolder)) throw new SpotterException($"{outFolder}: is a file; --out needs a folder");
+        var created = !Directory.Exists(outFolder);
         Directory.CreateDirectory(outFolder);
+        try
+        {
+            return RunInto(detector, files, outFolder, threshold, batchSize, progress, skipped);
+        }
+        catch when (created)
+        {
+            Directory.Delete(outFolder, recursive: true);
+            throw;
+        }
+    }
+
+    private static List<ImageDetections> RunInto(IDetector detector, IReadOnlyList<string> files, string outFolder,
+        float? threshold, int batchSize, Action<int, int>? progress, Action<string>? skipped)
+    {
         var results = new List<ImageDetections>(files.Count);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var chunk in files.Chunk(Math.Max(1, batchSize)))
+        var done = 0;
+        foreach (var batch in files.Chunk(Math.Max(1, batchSize)))
         {
-            var bitmaps = DecodeAll(chunk);
+            var (chunk, bitmaps) = DecodeReadable(batch, skipped);
             try
             {
                 var found = detector.Detect(bitmaps, threshold);
@@ -36,25 +54,32 @@ public static class DetectFiles
             {
                 foreach (var b in bitmaps) b.Dispose();
             }
-            progress?.Invoke(results.Count, files.Count);
+            done += batch.Length;
+            progress?.Invoke(done, files.Count);
         }
+        if (results.Count == 0) throw new SpotterException(files.Count == 1 ? $"{files[0]}: cannot be read" : $"none of the {files.Count} images could be read");
         AtomicFile.WriteAllText(Path.Combine(outFolder, ImageDetections.FileName), ImageDetections.ToJson(results));
         return results;
     }
 
-    private static List<SKBitmap> DecodeAll(IReadOnlyList<string> paths)
+    /// <summary>The files that decode, with their bitmaps; the others are reported to <paramref name="skipped"/>.</summary>
+    private static (string[] Paths, List<SKBitmap> Bitmaps) DecodeReadable(IReadOnlyList<string> paths, Action<string>? skipped)
     {
+        var kept = new List<string>(paths.Count);
         var bitmaps = new List<SKBitmap>(paths.Count);
-        try
+        foreach (var path in paths)
         {
-            foreach (var path in paths) bitmaps.Add(ImageFile.Decode(path));
-            return bitmaps;
+            try
+            {
+                bitmaps.Add(ImageFile.Decode(path));
+                kept.Add(path);
+            }
+            catch (SpotterException e)
+            {
+                skipped?.Invoke($"{e.Message}; skipped");
+            }
         }
-        catch
-        {
-            foreach (var b in bitmaps) b.Dispose();
-            throw;
-        }
+        return (kept.ToArray(), bitmaps);
     }
 
     private static string UniqueName(string folder, string source, HashSet<string> taken)

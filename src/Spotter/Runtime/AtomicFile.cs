@@ -9,6 +9,7 @@ public static class AtomicFile
     public static void Write(string path, Action<string> writeTo)
     {
         var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new SpotterException($"{path}: is a folder; give a file name to write");
         var folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");

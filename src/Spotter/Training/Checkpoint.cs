@@ -8,7 +8,9 @@ namespace Spotter.Training;
 /// <summary>
 /// A resumable snapshot of training: weights, optimiser state and the history so far. Files are
 /// named by epoch and state.json, written last and atomically, names the complete set, so a crash
-/// while saving leaves the previous checkpoint intact. Older files are removed afterwards.
+/// while saving leaves the previous checkpoint intact. The last two epochs are kept (each with its
+/// own state-eN.json): when the newest is damaged (a file cut short, a disk that filled up),
+/// <see cref="Load"/> falls back to the one before.
 /// </summary>
 public static class Checkpoint
 {
@@ -33,28 +35,95 @@ public static class Checkpoint
         AtomicFile.Write(Path.Combine(folder, weights), temp => learner.Model.Module.save(temp));
         AtomicFile.Write(Path.Combine(folder, optimizer), temp => ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).save_py(temp));
         var state = new State { EpochsDone = epoch, FrozenGroups = learner.FrozenGroups, Weights = weights, Optimizer = optimizer, History = learner.History, Best = best };
-        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(state, Json));
-        foreach (var stale in Directory.EnumerateFiles(folder, "*-e*.bin").Where(f => Path.GetFileName(f) != weights && Path.GetFileName(f) != optimizer))
+        var json = JsonSerializer.Serialize(state, Json);
+        AtomicFile.WriteAllText(Path.Combine(folder, $"state-e{epoch}.json"), json);
+        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), json);
+        foreach (var stale in Directory.EnumerateFiles(folder, "*-e*.*").Where(f => EpochOf(f) is { } e && e < epoch - 1))
             File.Delete(stale);
+    }
+
+    /// <summary>The epoch in a checkpoint file's name (model-e3.bin, state-e3.json), or null.</summary>
+    private static int? EpochOf(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var at = name.LastIndexOf("-e", StringComparison.Ordinal);
+        return at >= 0 && int.TryParse(name[(at + 2)..], out var epoch) ? epoch : null;
     }
 
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, StateFile));
 
-    public static State? ReadState(string folder) =>
-        Exists(folder) ? JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(folder, StateFile)), Json) : null;
+    /// <summary>The newest checkpoint's state, or null when there is none or it cannot be read.</summary>
+    public static State? ReadState(string folder)
+    {
+        try
+        {
+            return Exists(folder) ? ParseState(Path.Combine(folder, StateFile)) : null;
+        }
+        catch (SpotterException)
+        {
+            return null;
+        }
+    }
 
-    /// <summary>Restores weights, optimiser state, freezing and history into a learner built like the original.</summary>
-    public static State Load(Learner learner, string folder)
+    /// <summary>
+    /// Restores weights, optimiser state, freezing and history into a learner built like the
+    /// original, from the newest checkpoint that reads whole; <paramref name="fellBack"/> says why
+    /// a newer one was passed over (null when the newest was used).
+    /// </summary>
+    public static State Load(Learner learner, string folder, out string? fellBack)
     {
         var path = Path.Combine(folder, StateFile);
         if (!File.Exists(path)) throw new SpotterException($"{folder}: no checkpoint to resume from ({StateFile} missing)");
-        var state = ReadState(folder) ?? throw new SpotterException($"{path}: empty checkpoint state");
-        learner.FreezeTo(state.FrozenGroups);
-        learner.Model.Module.load(Path.Combine(folder, state.Weights));
-        ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).load_py(Path.Combine(folder, state.Optimizer));
-        learner.History.Clear();
-        learner.History.AddRange(state.History);
-        return state;
+        var candidates = new[] { path }.Concat(Directory.EnumerateFiles(folder, "state-e*.json")
+            .Where(f => EpochOf(f) is not null).OrderByDescending(f => EpochOf(f))).ToList();
+        fellBack = null;
+        string? firstFailure = null;
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                var state = ParseState(candidate);
+                learner.FreezeTo(state.FrozenGroups);
+                LoadFile(() => learner.Model.Module.load(Path.Combine(folder, state.Weights)), Path.Combine(folder, state.Weights));
+                LoadFile(() => ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).load_py(Path.Combine(folder, state.Optimizer)), Path.Combine(folder, state.Optimizer));
+                learner.History.Clear();
+                learner.History.AddRange(state.History);
+                if (firstFailure is not null) fellBack = $"{firstFailure}; resumed from the checkpoint of epoch {state.EpochsDone} instead";
+                return state;
+            }
+            catch (SpotterException e)
+            {
+                firstFailure ??= e.Message;
+            }
+        }
+        throw new SpotterException($"{firstFailure}; no earlier checkpoint reads whole, so the run cannot be resumed (start a new one)");
+    }
+
+    private static State ParseState(string path)
+    {
+        try
+        {
+            var state = JsonSerializer.Deserialize<State>(File.ReadAllText(path), Json);
+            return state ?? throw new SpotterException($"{path}: the checkpoint is damaged (empty)");
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw new SpotterException($"{path}: the checkpoint is damaged ({e.Message.Split(". Path:", 2)[0]})");
+        }
+    }
+
+    // TorchSharp reports a truncated or foreign file with assorted exceptions; any of them means the file is damaged.
+    private static void LoadFile(Action load, string path)
+    {
+        if (!File.Exists(path)) throw new SpotterException($"{path}: the checkpoint is damaged (file missing)");
+        try
+        {
+            load();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new SpotterException($"{path}: the checkpoint is damaged ({e.GetType().Name}: {e.Message.Split('\n')[0]})");
+        }
     }
 
     private static readonly JsonSerializerOptions Json = new()

@@ -22,13 +22,31 @@ public static class Trainer
     /// <param name="cancel">Stops the run before the next batch; the last finished epoch's checkpoint stays, so <c>--resume</c> continues exactly.</param>
     public static Result Train(TrainConfig config, string runFolder, ITrainingReporter? reporter = null, bool resume = false, CancellationToken cancel = default)
     {
-        reporter ??= new SilentReporter();
+        var created = !resume && !Directory.Exists(runFolder);
+        try
+        {
+            return TrainInFolder(config, runFolder, reporter ?? new SilentReporter(), resume, cancel);
+        }
+        catch (Exception e) when (created && e is not OperationCanceledException && !Checkpoint.Exists(Path.Combine(runFolder, "checkpoints")))
+        {
+            // Nothing worth keeping was written (no finished epoch): leave no half-made run folder behind.
+            if (Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
+            throw;
+        }
+    }
+
+    private static Result TrainInFolder(TrainConfig config, string runFolder, ITrainingReporter reporter, bool resume, CancellationToken cancel)
+    {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         config = config.Validated();
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
 
         using var data = new TrainingData(config);
+        if (data.Unreadable.Count > 0)
+            reporter.Message($"{data.Unreadable.Count} image(s) cannot be read and are left out, e.g. {data.Unreadable[0].Message}" +
+                (data.Unreadable.Count > 1 ? " ('spotter data check' lists them)" : ""));
+        if (data.Train.Count == 0) throw new SpotterException($"{data.Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on");
         if (data.ValidLoader is null) throw new SpotterException($"{data.Dataset.Source}: split '{config.ValidSplit}' has no images to validate on");
         reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
         data.Warm();
@@ -45,12 +63,16 @@ public static class Trainer
         if (precision == Precision.Bf16) reporter.Message("Precision: bf16 forward and backward, fp32 weights, optimiser, batch-norm statistics, loss and metrics");
 
         var checkpoints = Path.Combine(runFolder, "checkpoints");
-        var lr = resume ? ResumeFrom(learner, checkpoints, runFolder) : ChooseLearningRate(config, learner, runFolder, reporter);
-        if (!resume) (config with { LearningRate = lr }).Save(runFolder);
+        // A run stopped before its first epoch ended has no checkpoint: resuming it starts it again.
+        var resumed = resume && Checkpoint.Exists(checkpoints) ? ResumeFrom(learner, checkpoints, reporter) : null;
+        if (resume && resumed is null) reporter.Message($"{runFolder}: no finished epoch to resume from; starting the run from the beginning");
+        var lr = resumed is not null
+            ? config.LearningRate ?? throw new SpotterException($"{runFolder}: config.json has no learning rate to resume with")
+            : ChooseLearningRate(config, learner, runFolder, reporter);
+        if (resumed is null) (config with { LearningRate = lr }).Save(runFolder);
 
         var (metric, higherIsBetter) = model.NewMetrics().Primary;
-        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, runFolder), checkpoints, config.Patience,
-            resume ? Checkpoint.ReadState(checkpoints)?.Best : null);
+        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, runFolder), checkpoints, config.Patience, resumed?.Best);
         var losses = new LossRecorder();
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
             learner.Add(callback);
@@ -148,11 +170,11 @@ public static class Trainer
         return lr;
     }
 
-    private static double ResumeFrom(Learner learner, string checkpoints, string runFolder)
+    private static Checkpoint.State ResumeFrom(Learner learner, string checkpoints, ITrainingReporter reporter)
     {
-        Checkpoint.Load(learner, checkpoints);
-        return TrainConfig.Load(runFolder).LearningRate
-               ?? throw new SpotterException($"{runFolder}: config.json has no learning rate to resume with");
+        var state = Checkpoint.Load(learner, checkpoints, out var fellBack);
+        if (fellBack is not null) reporter.Message(fellBack);
+        return state;
     }
 
     private static void PrepareFolder(string runFolder, bool resume)

@@ -16,8 +16,10 @@ public sealed class TrainingData : IDisposable
     public TrainingData(TrainConfig config)
     {
         Dataset = DatasetLoader.Load(config.Dataset, config.ImageFolder);
-        Train = DatasetSplits.Select(Dataset, config.TrainSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList();
-        Valid = DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList();
+        var unreadable = new List<DataProblem>();
+        Train = Readable(DatasetSplits.Select(Dataset, config.TrainSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
+        Valid = Readable(DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
+        Unreadable = unreadable;
         _store = new ImageStore(config.Size, Train.Count + Valid.Count);
         var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);
         // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).
@@ -29,8 +31,30 @@ public sealed class TrainingData : IDisposable
     public Dataset Dataset { get; }
     public IReadOnlyList<ImageRecord> Train { get; }
     public IReadOnlyList<ImageRecord> Valid { get; }
+
+    /// <summary>Images left out because their file cannot be decoded (empty, not an image, over the pixel limit, gone).</summary>
+    public IReadOnlyList<DataProblem> Unreadable { get; }
     public BatchLoader TrainLoader { get; }
     public BatchLoader? ValidLoader { get; }
+
+    /// <summary>The images whose header reads (as <c>spotter data check</c> checks them, in parallel); the others go to <paramref name="dropped"/>.</summary>
+    private static List<ImageRecord> Readable(List<ImageRecord> images, List<DataProblem> dropped)
+    {
+        var problems = new DataProblem?[images.Count];
+        Parallel.For(0, images.Count, i =>
+        {
+            try
+            {
+                ImageFile.Probe(images[i].Path);
+            }
+            catch (SpotterException e)
+            {
+                problems[i] = new DataProblem(images[i].Path, e.Message);
+            }
+        });
+        dropped.AddRange(problems.OfType<DataProblem>());
+        return images.Where((_, i) => problems[i] is null).ToList();
+    }
 
     /// <summary>Decodes every image now, in parallel, so the first epoch is not slower than the rest.</summary>
     public void Warm() => _store.Warm(Train.Concat(Valid));

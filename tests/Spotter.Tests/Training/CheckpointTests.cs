@@ -42,7 +42,7 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
         using (resumedModel)
         using (resumed)
         {
-            var state = Checkpoint.Load(resumed, _folder);
+            var state = Checkpoint.Load(resumed, _folder, out _);
             Assert.Equal(1, state.EpochsDone);
             resumed.Fit(3, [2e-3], LrSchedule.OneCycle, startEpoch: state.EpochsDone);
             Assert.Equal(straight.History.Select(r => r.TrainLoss), resumed.History.Select(r => r.TrainLoss));

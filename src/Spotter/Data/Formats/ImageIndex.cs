@@ -10,22 +10,39 @@ internal sealed class ImageIndex
     private readonly Dictionary<string, string> _byNameIgnoreCase = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _byStem = new(StringComparer.Ordinal);
 
-    public ImageIndex(IEnumerable<string> folders)
+    private readonly Dictionary<string, List<string>> _byFolder = new(StringComparer.Ordinal);
+
+    /// <param name="files">The dataset's files (non-images are passed over); on equal names the first wins.</param>
+    public ImageIndex(IEnumerable<string> files)
     {
-        foreach (var folder in folders.Where(Directory.Exists))
-            foreach (var file in Directory.EnumerateFiles(folder))
-            {
-                if (!ImageFile.HasImageExtension(file)) continue;
-                var name = Path.GetFileName(file);
-                _byName.TryAdd(name, file);
-                _byNameIgnoreCase.TryAdd(name, file);
-                _byStem.TryAdd(Path.GetFileNameWithoutExtension(file), file);
-            }
+        foreach (var file in files)
+        {
+            if (!ImageFile.HasImageExtension(file)) continue;
+            var folder = Path.GetDirectoryName(file) ?? "";
+            if (!_byFolder.TryGetValue(folder, out var inFolder)) _byFolder[folder] = inFolder = [];
+            inFolder.Add(file);
+            var name = Path.GetFileName(file);
+            _byName.TryAdd(name, file);
+            _byNameIgnoreCase.TryAdd(name, file);
+            _byStem.TryAdd(Path.GetFileNameWithoutExtension(file), file);
+        }
     }
 
-    /// <summary>By exact file name, then ignoring case, then by the annotation's stem with any image extension.</summary>
-    public string? Find(string? fileName, string stem)
+    /// <summary>
+    /// In <paramref name="preferredFolder"/> first (the annotation's own folder: Roboflow's splits
+    /// reuse names), then anywhere: by exact file name, then ignoring case, then by the
+    /// annotation's stem with any image extension.
+    /// </summary>
+    public string? Find(string? fileName, string stem, string? preferredFolder = null)
     {
+        if (preferredFolder is not null && _byFolder.TryGetValue(preferredFolder, out var near))
+        {
+            var wanted = string.IsNullOrWhiteSpace(fileName) ? null : Path.GetFileName(fileName.Trim().Replace('\\', '/'));
+            var match = near.FirstOrDefault(f => Path.GetFileName(f) == wanted)
+                        ?? near.FirstOrDefault(f => string.Equals(Path.GetFileName(f), wanted, StringComparison.OrdinalIgnoreCase))
+                        ?? near.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == stem);
+            if (match is not null) return match;
+        }
         if (!string.IsNullOrWhiteSpace(fileName))
         {
             var name = Path.GetFileName(fileName.Trim().Replace('\\', '/'));

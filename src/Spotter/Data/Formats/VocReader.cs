@@ -6,40 +6,41 @@ using Spotter.Boxes;
 namespace Spotter.Data.Formats;
 
 /// <summary>
-/// Reads Pascal VOC XML annotations in the VOCdevkit layout (Annotations/, JPEGImages/,
-/// ImageSets/Main/*.txt) or flat layouts (annotations/ + images/, or XML next to the images).
-/// The image id is the XML file's stem, as ImageSets lists it.
+/// Reads Pascal VOC XML annotations wherever they are below the dataset folder: the VOCdevkit
+/// layout (Annotations/, JPEGImages/, ImageSets/Main/*.txt), annotations/ or annots/ or xml/
+/// beside images/, XML beside the images, or Roboflow's train/ valid/ test/ folders (which
+/// become splits when there is no ImageSets/Main). An image is found by the XML's
+/// &lt;filename&gt;, in the XML's own folder first, else anywhere under the dataset folder, else by
+/// the XML's stem. The image id is the XML's stem (as ImageSets lists it), or its path under
+/// the dataset folder when stems repeat.
 /// </summary>
 public static class VocReader
 {
-    private static readonly string[] SplitNames = ["train", "val", "trainval", "test"];
-
-    public static bool LooksLikeVoc(string folder) =>
-        Directory.Exists(folder) && AnnotationFolder(folder) is { } a && Directory.EnumerateFiles(a, "*.xml").Any();
+    private static readonly string[] ImageSetNames = ["train", "val", "trainval", "test"];
 
     public static Dataset Read(string root)
     {
         if (!Directory.Exists(root)) throw new SpotterException($"{root}: folder not found");
-        var annotations = AnnotationFolder(root) ?? throw new SpotterException($"{root}: no VOC annotations (expected Annotations/*.xml, annotations/*.xml or *.xml)");
-        var images = new ImageIndex([Path.Combine(root, "JPEGImages"), Path.Combine(root, "images"), Path.Combine(root, "Images"), annotations, root]);
-        var builder = new DatasetBuilder(root, "voc");
-        foreach (var file in Directory.EnumerateFiles(annotations, "*.xml").Order(StringComparer.Ordinal))
-            ReadAnnotation(file, images, builder);
-        ReadSplits(root, builder);
+        var folder = DatasetFolder.List(root);
+        var xmls = folder.WithExtension(".xml").ToList();
+        if (xmls.Count == 0) throw new SpotterException($"{root}: no VOC .xml annotations found");
+        return Read(folder, xmls);
+    }
+
+    internal static Dataset Read(DatasetFolder folder, IReadOnlyList<string> xmlFiles)
+    {
+        var images = new ImageIndex(folder.Files);
+        var builder = new DatasetBuilder(folder.Root, "voc");
+        folder.ReportSkipped(builder);
+        var stemsRepeat = xmlFiles.GroupBy(Path.GetFileNameWithoutExtension).Any(g => g.Count() > 1);
+        var idOf = xmlFiles.ToDictionary(f => f, f => stemsRepeat ? Path.ChangeExtension(Path.GetRelativePath(folder.Root, f), null).Replace('\\', '/') : Path.GetFileNameWithoutExtension(f));
+        foreach (var file in xmlFiles.Order(StringComparer.Ordinal))
+            ReadAnnotation(file, idOf[file], images, builder);
+        if (!ReadImageSets(folder, builder)) SplitsFromFolders(folder, xmlFiles, idOf, builder);
         return builder.Build();
     }
 
-    private static string? AnnotationFolder(string root)
-    {
-        foreach (var name in new[] { "Annotations", "annotations" })
-        {
-            var folder = Path.Combine(root, name);
-            if (Directory.Exists(folder)) return folder;
-        }
-        return Directory.EnumerateFiles(root, "*.xml").Any() ? root : null;
-    }
-
-    private static void ReadAnnotation(string file, ImageIndex images, DatasetBuilder builder)
+    private static void ReadAnnotation(string file, string id, ImageIndex images, DatasetBuilder builder)
     {
         XDocument document;
         try
@@ -51,10 +52,19 @@ public static class VocReader
             builder.Warn($"{file}:{e.LineNumber}", $"malformed XML ({FirstSentence(e.Message)}); image skipped");
             return;
         }
-        var id = Path.GetFileNameWithoutExtension(file);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            builder.Warn(file, $"cannot read the file ({e.Message}); image skipped");
+            return;
+        }
         var annotation = document.Root!;
+        if (annotation.Name.LocalName != "annotation")
+        {
+            builder.Warn(file, $"not a VOC annotation (its root element is <{annotation.Name.LocalName}>); skipped");
+            return;
+        }
         var fileName = annotation.Element("filename")?.Value;
-        var imagePath = images.Find(fileName, id);
+        var imagePath = images.Find(fileName, Path.GetFileNameWithoutExtension(file), Path.GetDirectoryName(file));
         if (imagePath is null)
         {
             builder.Warn(file, $"image '{fileName ?? id}' not found under the dataset folder; image skipped");
@@ -102,19 +112,33 @@ public static class VocReader
             location, Difficult: ParseInt(element.Element("difficult")) == 1, Truncated: ParseInt(element.Element("truncated")) == 1);
     }
 
-    private static void ReadSplits(string root, DatasetBuilder builder)
+    /// <summary>The VOCdevkit's ImageSets/Main/SPLIT.txt lists, wherever the ImageSets folder is; false when there are none.</summary>
+    private static bool ReadImageSets(DatasetFolder folder, DatasetBuilder builder)
     {
-        var folder = Path.Combine(root, "ImageSets", "Main");
-        foreach (var split in SplitNames)
+        var lists = folder.WithExtension(".txt")
+            .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == "Main" && Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(f))) == "ImageSets")
+            .Where(f => ImageSetNames.Contains(Path.GetFileNameWithoutExtension(f))).ToList();
+        foreach (var file in lists)
         {
-            var file = Path.Combine(folder, split + ".txt");
-            if (!File.Exists(file)) continue;
+            var split = Path.GetFileNameWithoutExtension(file);
             var ids = File.ReadLines(file).Select(l => l.Trim().Split(' ', 2)[0]).Where(l => l.Length > 0).ToList();
             var unknown = ids.Where(id => !builder.HasImage(id)).ToList();
             if (unknown.Count > 0)
                 builder.Warn(file, $"{unknown.Count} listed id(s) have no usable annotation (e.g. {unknown[0]}); left out of '{split}'");
             builder.AddSplit(split, ids.Where(builder.HasImage).ToList());
         }
+        return lists.Count > 0;
+    }
+
+    /// <summary>Roboflow's VOC export: the top folder (train, valid, test) of each XML is its split.</summary>
+    private static void SplitsFromFolders(DatasetFolder folder, IReadOnlyList<string> xmlFiles, Dictionary<string, string> idOf, DatasetBuilder builder)
+    {
+        var bySplit = xmlFiles
+            .Select(f => (File: f, Top: Path.GetRelativePath(folder.Root, f).Replace('\\', '/').Split('/')))
+            .Where(x => x.Top.Length > 1 && SplitNames.IsSplitFolder(x.Top[0]))
+            .GroupBy(x => SplitNames.Canonical(x.Top[0])!);
+        foreach (var group in bySplit)
+            builder.AddSplit(group.Key, group.Select(x => idOf[x.File]).Where(builder.HasImage).ToList());
     }
 
     private static int ParseInt(XElement? element) =>

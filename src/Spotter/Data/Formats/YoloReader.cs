@@ -10,13 +10,19 @@ namespace Spotter.Data.Formats;
 /// `path` (root, relative to the yaml), and `train`/`val`/`test` (folders of images or .txt
 /// lists, relative to the root). Labels live where the image path has /images/ replaced by
 /// /labels/, one `class cx cy w h` line per object, normalised to 0..1; polygon lines
-/// (segmentation labels) become their bounding box.
+/// (segmentation labels) become their bounding box. Split paths that do not exist as written and
+/// start with ../ are tried without it (Roboflow writes <c>train: ../train/images</c> beside the
+/// yaml, as Ultralytics accepts); a <c>valid:</c> key is the val split. LabelImg's YOLO output
+/// (classes.txt and .txt labels beside the images or in labels/, no yaml) is read by
+/// <see cref="ReadLabelImg"/>.
 /// </summary>
 public static class YoloReader
 {
-    private static readonly string[] SplitNames = ["train", "val", "test"];
+    private static readonly string[] SplitKeys = ["train", "val", "valid", "test"];
 
-    public static Dataset Read(string yamlPath)
+    public static Dataset Read(string yamlPath) => Read(yamlPath, null);
+
+    internal static Dataset Read(string yamlPath, DatasetFolder? listed)
     {
         if (!File.Exists(yamlPath)) throw new SpotterException($"{yamlPath}: file not found");
         var config = ParseYaml(yamlPath);
@@ -26,11 +32,19 @@ public static class YoloReader
             ? Path.GetFullPath(Path.Combine(yamlFolder, rootValue)) : yamlFolder;
 
         var builder = new DatasetBuilder(yamlPath, "yolo", names);
-        foreach (var split in SplitNames)
+        listed?.ReportSkipped(builder);
+        foreach (var key in SplitKeys)
         {
-            if (!config.Children.TryGetValue(new YamlScalarNode(split), out var node)) continue;
-            var entries = node is YamlSequenceNode seq ? seq.Children.OfType<YamlScalarNode>().Select(s => s.Value!) : [((YamlScalarNode)node).Value!];
-            var images = entries.Where(e => !string.IsNullOrWhiteSpace(e)).SelectMany(e => ListImages(Path.Combine(root, e), yamlPath, builder)).ToList();
+            if (!config.Children.TryGetValue(new YamlScalarNode(key), out var node)) continue;
+            var split = Formats.SplitNames.Canonical(key)!;
+            if (builder.HasSplit(split)) continue;
+            var entries = node switch
+            {
+                YamlSequenceNode seq => seq.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? ""),
+                YamlScalarNode scalar => [scalar.Value ?? ""],
+                _ => throw new SpotterException($"{yamlPath}:{node.Start.Line}: '{key}' must be a path or a list of paths"),
+            };
+            var images = entries.Where(e => !string.IsNullOrWhiteSpace(e)).SelectMany(e => ListImages(SplitPath(root, e), yamlPath, builder, listed)).ToList();
             var ids = new List<string>();
             foreach (var image in images)
             {
@@ -84,19 +98,51 @@ public static class YoloReader
     {
         if (!config.Children.TryGetValue(new YamlScalarNode("names"), out var names))
             throw new SpotterException($"{path}: no 'names' (the class names)");
+        List<string> Scalars(IEnumerable<YamlNode> nodes) => nodes.Select(n => n is YamlScalarNode { Value: { } v } ? v
+            : throw new SpotterException($"{path}:{n.Start.Line}: a class name must be a plain value")).ToList();
         return names switch
         {
-            YamlSequenceNode list => list.Children.Select(n => ((YamlScalarNode)n).Value ?? "").ToList(),
-            YamlMappingNode map => map.Children.OrderBy(kv => int.Parse(((YamlScalarNode)kv.Key).Value!, CultureInfo.InvariantCulture))
-                .Select(kv => ((YamlScalarNode)kv.Value).Value ?? "").ToList(),
+            YamlSequenceNode list => Scalars(list.Children),
+            YamlMappingNode map => Scalars(map.Children.OrderBy(kv => kv.Key is YamlScalarNode { Value: { } k } && int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                ? i : throw new SpotterException($"{path}:{kv.Key.Start.Line}: 'names' keys must be class numbers 0, 1, ...")).Select(kv => kv.Value)),
             _ => throw new SpotterException($"{path}:{names.Start.Line}: 'names' must be a list or a map"),
         };
     }
 
-    private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder)
+    /// <summary>A split's path from the yaml: relative to the root; when that does not exist and it starts with ../, without it (Ultralytics' rule).</summary>
+    private static string SplitPath(string root, string entry)
+    {
+        var path = Path.Combine(root, entry.Trim());
+        if (Directory.Exists(path) || File.Exists(path)) return path;
+        var normalized = entry.Trim().Replace('\\', '/');
+        if (normalized.StartsWith("../", StringComparison.Ordinal))
+        {
+            var inside = Path.Combine(root, normalized[3..]);
+            if (Directory.Exists(inside) || File.Exists(inside)) return inside;
+        }
+        if (Path.IsPathRooted(normalized))
+        {
+            // An absolute path from the machine that exported the set (/content/datasets/x/train/images): its last parts under the root.
+            var parts = normalized.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            for (var take = Math.Min(3, parts.Length); take >= 1; take--)
+            {
+                var tail = Path.Combine(root, Path.Combine(parts[^take..]));
+                if (Directory.Exists(tail) || File.Exists(tail)) return tail;
+            }
+        }
+        return path;
+    }
+
+    private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder, DatasetFolder? listed)
     {
         if (Directory.Exists(entry))
-            return Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories).Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal);
+        {
+            var folder = DatasetFolder.List(entry);
+            // What the dataset's own listing skipped is reported already, under the path the user gave.
+            var inListed = listed is not null && Path.GetFullPath(entry).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(listed.Root)) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            if (!inListed) folder.ReportSkipped(builder);
+            return folder.Files.Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal);
+        }
         if (File.Exists(entry) && entry.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
         {
             var folder = Path.GetDirectoryName(entry)!;
@@ -104,6 +150,35 @@ public static class YoloReader
         }
         builder.Warn(yamlPath, $"split source {entry} not found");
         return [];
+    }
+
+    /// <summary>Whether a .txt file can be a YOLO label file (not classes.txt, a README or a split list).</summary>
+    internal static bool IsLabelFile(string path)
+    {
+        var name = Path.GetFileName(path).ToLowerInvariant();
+        return name.EndsWith(".txt", StringComparison.Ordinal) && name != "classes.txt" && !name.StartsWith("readme", StringComparison.Ordinal)
+               && name is not ("train.txt" or "val.txt" or "test.txt" or "trainval.txt" or "valid.txt");
+    }
+
+    /// <summary>
+    /// LabelImg's YOLO output: class names one per line in classes.txt, and for each image a .txt
+    /// label beside it or in a labels/ folder (…/images/x.jpg -&gt; …/labels/x.txt). No splits.
+    /// Images without a label file have no objects.
+    /// </summary>
+    internal static Dataset ReadLabelImg(DatasetFolder folder, string classesPath)
+    {
+        var names = File.ReadAllLines(classesPath).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        if (names.Count == 0) throw new SpotterException($"{classesPath}: no class names (one per line)");
+        var builder = new DatasetBuilder(folder.Root, "yolo", names);
+        folder.ReportSkipped(builder);
+        var labels = folder.WithExtension(".txt").Where(IsLabelFile).ToHashSet(StringComparer.Ordinal);
+        foreach (var image in folder.Files.Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal))
+        {
+            var id = Path.ChangeExtension(Path.GetRelativePath(folder.Root, image), null).Replace('\\', '/');
+            var beside = Path.ChangeExtension(image, ".txt");
+            ReadImage(image, id, builder, labels.Contains(beside) ? beside : LabelPathFor(image));
+        }
+        return builder.Build();
     }
 
     /// <summary>…/images/…/x.jpg -> …/labels/…/x.txt (the last /images/ segment), else x.txt beside the image.</summary>
@@ -115,16 +190,16 @@ public static class YoloReader
         return Path.ChangeExtension(labels, ".txt");
     }
 
-    private static void ReadImage(string image, string id, DatasetBuilder builder)
+    private static void ReadImage(string image, string id, DatasetBuilder builder, string? labelPath = null)
     {
         var size = builder.ResolveSize(image, 0, 0, image, quiet: true);
         if (size is null) return;
-        var labelPath = LabelPathFor(image);
+        labelPath ??= LabelPathFor(image);
         var objects = new List<DatasetBuilder.RawObject>();
         if (File.Exists(labelPath))
         {
             var lineNumber = 0;
-            foreach (var line in File.ReadLines(labelPath))
+            foreach (var line in ReadLines(labelPath, builder))
             {
                 lineNumber++;
                 if (string.IsNullOrWhiteSpace(line)) continue;
@@ -133,6 +208,19 @@ public static class YoloReader
             }
         }
         builder.AddImage(id, image, size.Value.Width, size.Value.Height, objects, labelPath);
+    }
+
+    private static IEnumerable<string> ReadLines(string path, DatasetBuilder builder)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            builder.Warn(path, $"cannot read the label file ({e.Message}); the image has no objects");
+            return [];
+        }
     }
 
     private static DatasetBuilder.RawObject? ParseLine(string line, string location, (int Width, int Height) size, DatasetBuilder builder)
