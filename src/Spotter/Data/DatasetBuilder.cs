@@ -82,6 +82,7 @@ internal sealed class DatasetBuilder
             Warn(location, $"duplicate image id '{id}'; the later one is skipped");
             return;
         }
+        _idByPath.TryAdd(Path.GetFullPath(path), id);
         var kept = new List<LabeledBox>();
         foreach (var o in objects)
         {
@@ -135,6 +136,11 @@ internal sealed class DatasetBuilder
     public void AddSplit(string name, IReadOnlyList<string> ids) => _splits[name] = ids;
 
     public bool HasImage(string id) => _ids.Contains(id);
+
+    private readonly Dictionary<string, string> _idByPath = new(StringComparer.Ordinal);
+
+    /// <summary>The id of the image already added from this file, if any (one image listed by two split files).</summary>
+    public string? IdOfPath(string path) => _idByPath.GetValueOrDefault(Path.GetFullPath(path));
 
     public bool HasSplit(string name) => _splits.ContainsKey(name);
 

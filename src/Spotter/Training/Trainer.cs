@@ -46,7 +46,6 @@ public static class Trainer
         if (data.Unreadable.Count > 0)
             reporter.Message($"{data.Unreadable.Count} image(s) cannot be read and are left out, e.g. {data.Unreadable[0].Message}" +
                 (data.Unreadable.Count > 1 ? " ('spotter data check' lists them)" : ""));
-        if (data.Train.Count == 0) throw new SpotterException($"{data.Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on");
         if (data.ValidLoader is null) throw new SpotterException($"{data.Dataset.Source}: split '{config.ValidSplit}' has no images to validate on");
         reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
         data.Warm();

@@ -20,6 +20,9 @@ public sealed class TrainingData : IDisposable
         Train = Readable(DatasetSplits.Select(Dataset, config.TrainSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
         Valid = Readable(DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
         Unreadable = unreadable;
+        if (Train.Count == 0)
+            throw new SpotterException($"{Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on" +
+                (unreadable.Count > 0 ? $" ({unreadable.Count} cannot be read, e.g. {unreadable[0].Message})" : ""));
         _store = new ImageStore(config.Size, Train.Count + Valid.Count);
         var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);
         // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).

@@ -69,6 +69,56 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Convert_to_yolo_of_a_set_without_splits_writes_a_held_out_val_split()
+    {
+        var voc = Path.Combine(_root, "unsplit");
+        Directory.CreateDirectory(Path.Combine(voc, "Annotations"));
+        Directory.CreateDirectory(Path.Combine(voc, "JPEGImages"));
+        for (var i = 0; i < 10; i++)
+        {
+            Fixtures.WriteImage(Path.Combine(voc, "JPEGImages", $"p{i}.jpg"), 40, 30);
+            File.WriteAllText(Path.Combine(voc, "Annotations", $"p{i}.xml"), Fixtures.VocXml($"p{i}.jpg", 40, 30, ("cell", 2, 2, 20, 20)));
+        }
+        var target = Path.Combine(_root, "yolo-split");
+
+        var (code, _, error) = Run("data", "convert", voc, "--to", "yolo", "--out", target);
+        var converted = Spotter.Data.DatasetLoader.Load(target);
+
+        Assert.True(code == 0, error);
+        Assert.Equal((8, 2), (converted.Splits["train"].Count, converted.Splits["val"].Count));
+        Assert.Empty(converted.Splits["train"].Intersect(converted.Splits["val"]));
+        var original = Spotter.Data.DatasetLoader.Load(voc);
+        Assert.Equal(Spotter.Data.DatasetSplits.Select(original, "val").Select(i => Path.GetFileName(i.Path)).Order(),
+            converted.Split("val").Select(i => Path.GetFileName(i.Path)).Order());
+    }
+
+    [Fact]
+    public void A_coco_conversion_read_back_by_its_folder_has_the_splits_and_each_image_once()
+    {
+        var voc = Path.Combine(_root, "split");
+        Directory.CreateDirectory(Path.Combine(voc, "Annotations"));
+        Directory.CreateDirectory(Path.Combine(voc, "JPEGImages"));
+        Directory.CreateDirectory(Path.Combine(voc, "ImageSets", "Main"));
+        for (var i = 0; i < 4; i++)
+        {
+            Fixtures.WriteImage(Path.Combine(voc, "JPEGImages", $"p{i}.jpg"), 40, 30);
+            File.WriteAllText(Path.Combine(voc, "Annotations", $"p{i}.xml"), Fixtures.VocXml($"p{i}.jpg", 40, 30, ("cell", 2, 2, 20, 20)));
+        }
+        File.WriteAllText(Path.Combine(voc, "ImageSets", "Main", "train.txt"), "p0\np1\n");
+        File.WriteAllText(Path.Combine(voc, "ImageSets", "Main", "val.txt"), "p2\n");
+        File.WriteAllText(Path.Combine(voc, "ImageSets", "Main", "trainval.txt"), "p0\np1\np2\n");
+        File.WriteAllText(Path.Combine(voc, "ImageSets", "Main", "test.txt"), "p3\n");
+        var target = Path.Combine(_root, "coco-split");
+
+        Assert.Equal(0, Run("data", "convert", voc, "--to", "coco", "--out", target).Code);
+        var converted = Spotter.Data.DatasetLoader.Load(target);
+
+        Assert.Equal(4, converted.Images.Count);
+        Assert.Equal(new Dictionary<string, int> { ["train"] = 2, ["val"] = 1, ["trainval"] = 3, ["test"] = 1 },
+            converted.Splits.ToDictionary(s => s.Key, s => s.Value.Count));
+    }
+
+    [Fact]
     public void Show_writes_a_png_grid()
     {
         var png = Path.Combine(_root, "grid.png");

@@ -87,6 +87,84 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.EpochsDone);
     }
 
+    [Fact]
+    public void A_damaged_newest_checkpoint_falls_back_to_the_one_before_and_two_damaged_ones_say_so()
+    {
+        var run = Train("classify-largest", "damaged", "--lr", "1e-3");
+        var checkpoints = Path.Combine(run, "checkpoints");
+        Assert.True(File.Exists(Path.Combine(checkpoints, "model-e1.bin")), "the epoch before the newest is kept");
+        var config = Path.Combine(run, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"epochs\": 2", "\"epochs\": 3"));
+        Truncate(Path.Combine(checkpoints, "model-e2.bin"));
+
+        var (code, output, error) = Run("train", "--resume", run);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("model-e2.bin: the checkpoint is damaged", output);
+        Assert.Contains("resumed from the checkpoint of epoch 1 instead", output);
+        Assert.Equal(3, Checkpoint.ReadState(checkpoints)!.EpochsDone);
+
+        foreach (var file in Directory.EnumerateFiles(checkpoints, "model-e*.bin")) Truncate(file);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"epochs\": 3", "\"epochs\": 4"));
+        var (failed, _, failure) = Run("train", "--resume", run);
+        Assert.Equal(1, failed);
+        Assert.Single(failure.Trim().Split('\n'));
+        Assert.Contains("the checkpoint is damaged", failure);
+        Assert.Contains("cannot be resumed", failure);
+    }
+
+    private static void Truncate(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 3)]);
+    }
+
+    [Fact]
+    public void A_run_stopped_in_its_first_epoch_resumes_from_the_start()
+    {
+        var run = Path.Combine(_root, "early");
+        var config = new TrainConfig { Dataset = _dataset, Task = ModelTask.ClassifyLargest, Backbone = "tiny", Size = 64, Batch = 8, Epochs = 1, FreezeEpochs = 0, LearningRate = 1e-3, Device = "cpu" };
+        using (var stop = new CancellationTokenSource())
+            Assert.Throws<OperationCanceledException>(() => Trainer.Train(config, run, new CancelAfterFirstBatch(stop), cancel: stop.Token));
+        Assert.False(Checkpoint.Exists(Path.Combine(run, "checkpoints")));
+
+        var (code, output, error) = Run("train", "--resume", run);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("no finished epoch to resume from; starting the run from the beginning", output);
+        Assert.Equal(1, Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.EpochsDone);
+    }
+
+    [Fact]
+    public void A_run_that_fails_before_its_first_epoch_leaves_no_folder()
+    {
+        var broken = Path.Combine(_root, "unreadable");
+        foreach (var folder in new[] { "Annotations", "JPEGImages" })
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(_dataset, folder)))
+            {
+                Directory.CreateDirectory(Path.Combine(broken, folder));
+                if (folder == "Annotations") File.Copy(file, Path.Combine(broken, folder, Path.GetFileName(file)));
+                else File.WriteAllBytes(Path.Combine(broken, folder, Path.GetFileName(file)), []); // every image empty
+            }
+        var run = Path.Combine(_root, "never");
+
+        var (code, output, error) = Run("train", broken, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", run, "--device", "cpu", "--lr", "1e-3");
+
+        Assert.Equal(1, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("no usable images to train on", error);
+        Assert.Contains("cannot be read, e.g.", error);
+        Assert.False(Directory.Exists(run));
+    }
+
+    /// <summary>Stops the run, as Ctrl-C would, after its first batch.</summary>
+    private sealed class CancelAfterFirstBatch(CancellationTokenSource stop) : ITrainingReporter
+    {
+        public void Message(string text) { }
+
+        public void AfterBatch(Learner learner, BatchProgress progress) => stop.Cancel();
+    }
+
     /// <summary>Stops the run, as Ctrl-C would, once its first epoch is done.</summary>
     private sealed class CancelAfterFirstEpoch(CancellationTokenSource stop) : ITrainingReporter
     {

@@ -120,6 +120,11 @@ public static class CocoReader
                 builder.Warn(location, $"image file {Path.Combine(folder.Folder, fileName)} not found; image skipped");
                 continue;
             }
+            if (idPrefix.Length > 0 && builder.IdOfPath(imagePath) is { } known)
+            {
+                kept.Add(known); // trainval lists the images of train and val again
+                continue;
+            }
             var size = builder.ResolveSize(imagePath, width, height, location);
             if (size is null) continue;
             var id = idPrefix + imageId;

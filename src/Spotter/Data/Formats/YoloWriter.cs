@@ -6,33 +6,27 @@ using Spotter.Runtime;
 namespace Spotter.Data.Formats;
 
 /// <summary>
-/// Writes data.yaml, images/SPLIT/ and labels/SPLIT/ for train, val and test (a dataset without
-/// those splits goes to train, and val points at it too). YOLO has no difficult or crowd flags.
+/// Writes data.yaml, images/SPLIT/ and labels/SPLIT/ for train, val and test. A dataset with no
+/// val or test split is written as Spotter's seeded 80/20 train/val split (the one `spotter train`
+/// uses), so a YOLO trainer on the converted set validates on held-out images, never on its own
+/// training images. YOLO has no difficult or crowd flags.
 /// </summary>
 internal static class YoloWriter
 {
     public static string Write(Dataset dataset, string root)
     {
         var fileNames = DatasetWriter.FileNames(dataset);
-        var splits = new[] { "train", "val", "test" }.Where(dataset.Splits.ContainsKey).ToList();
-        var written = new List<string>();
-        if (splits.Count == 0)
-        {
-            WriteSplit(dataset.Images, "train", root, fileNames);
-            written.Add("train");
-        }
-        else
-        {
-            foreach (var split in splits)
-            {
-                WriteSplit(dataset.Split(split), split, root, fileNames);
-                written.Add(split);
-            }
-        }
+        var heldOut = dataset.Splits.ContainsKey("val") || dataset.Splits.ContainsKey("test");
+        var parts = heldOut
+            ? new[] { "train", "val", "test" }.Where(dataset.Splits.ContainsKey).Select(s => (Split: s, Images: dataset.Split(s))).ToList()
+            : [("train", DatasetSplits.Select(dataset, "train")), ("val", DatasetSplits.Select(dataset, "val"))];
+        foreach (var (split, images) in parts) WriteSplit(images, split, root, fileNames);
+        var written = parts.Select(p => p.Split).ToList();
         var yaml = new StringBuilder();
         yaml.AppendLine("path: .");
         foreach (var split in written) yaml.AppendLine($"{split}: images/{split}");
-        if (!written.Contains("val")) yaml.AppendLine($"val: images/{written[0]}");
+        // As Spotter reads a set with train and test but no val: validate on test.
+        if (!written.Contains("val") && written.Contains("test")) yaml.AppendLine("val: images/test");
         yaml.AppendLine("names:");
         foreach (var name in dataset.Classes) yaml.AppendLine($"  - \"{name.Replace("\"", "\\\"")}\"");
         var path = Path.Combine(root, "data.yaml");
