@@ -107,11 +107,8 @@ public sealed class DetectionServer : IAsyncDisposable
             int width, height;
             var size = _detector.Info.InputSize;
             var pixels = new byte[3 * size * size];
-            using (var image = UploadedImage.Decode(bytes, _options.MaxPixels))
-            {
-                (width, height) = (image.Width, image.Height);
+            using (var image = UploadedImage.Decode(bytes, _options.MaxPixels, size, out width, out height))
                 ImagePixels.SquashedPlanes(image, size, pixels);
-            }
             var pending = Queue.TryEnqueue(pixels);
             if (pending is null)
             {

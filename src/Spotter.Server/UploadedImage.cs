@@ -30,8 +30,12 @@ public static class UploadedImage
         return buffer.ToArray();
     }
 
-    /// <summary>Decodes the image if its header says it is an image of at most <paramref name="maxPixels"/> pixels.</summary>
-    public static SKBitmap Decode(byte[] bytes, long maxPixels)
+    /// <summary>
+    /// Decodes the image for a model of <paramref name="inputSize"/> (as every prediction path does,
+    /// <see cref="ImageFile.DecodeForInput(Stream, int, out int, out int, string, bool)"/>) if its
+    /// header says it is an image of at most <paramref name="maxPixels"/> pixels; width and height are its own.
+    /// </summary>
+    public static SKBitmap Decode(byte[] bytes, long maxPixels, int inputSize, out int width, out int height)
     {
         using (var data = SKData.CreateCopy(bytes))
         using (var codec = SKCodec.Create(data))
@@ -44,7 +48,7 @@ public static class UploadedImage
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return ImageFile.Decode(stream, "the upload", complete: true);
+            return ImageFile.DecodeForInput(stream, inputSize, out width, out height, "the upload", complete: true);
         }
         catch (SpotterException e)
         {

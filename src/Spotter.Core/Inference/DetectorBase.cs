@@ -16,41 +16,48 @@ public abstract class DetectorBase : IDetector
 
     public IReadOnlyList<string> Classes => Info.Classes;
 
-    public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null)
-    {
-        using var bitmap = ImageFile.Decode(imagePath);
-        return Detect(bitmap, threshold);
-    }
+    public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null) => Detect([imagePath], threshold)[0];
 
     public IReadOnlyList<Detection> Detect(Stream image, float? threshold = null)
     {
-        using var bitmap = ImageFile.Decode(image);
-        return Detect(bitmap, threshold);
+        using var bitmap = ImageFile.DecodeForInput(image, Info.InputSize, out var width, out var height);
+        return DetectDecoded([new DecodedImage(bitmap, width, height)], threshold)[0];
     }
 
     public IReadOnlyList<Detection> Detect(SKBitmap image, float? threshold = null) => Detect([image], threshold)[0];
 
     public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<string> imagePaths, float? threshold = null)
     {
-        var bitmaps = new List<SKBitmap>(imagePaths.Count);
+        var images = new List<DecodedImage>(imagePaths.Count);
         try
         {
-            foreach (var path in imagePaths) bitmaps.Add(ImageFile.Decode(path));
-            return Detect(bitmaps, threshold);
+            foreach (var path in imagePaths)
+            {
+                var bitmap = ImageFile.DecodeForInput(path, Info.InputSize, out var width, out var height);
+                images.Add(new DecodedImage(bitmap, width, height));
+            }
+            return DetectDecoded(images, threshold);
         }
         finally
         {
-            foreach (var b in bitmaps) b.Dispose();
+            foreach (var image in images) image.Bitmap.Dispose();
         }
     }
 
-    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null)
+    public IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null) =>
+        DetectDecoded(images.Select(b => new DecodedImage(b, b.Width, b.Height)).ToList(), threshold);
+
+    /// <summary>
+    /// Images as decoded for the input (<see cref="ImageFile.DecodeForInput(string, int, out int, out int)"/>:
+    /// possibly at a reduced scale) with their own sizes: detections in each image's pixels.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<Detection>> DetectDecoded(IReadOnlyList<DecodedImage> images, float? threshold = null)
     {
         if (images.Count == 0) return [];
         var size = Info.InputSize;
         var plane = 3 * size * size;
         var pixels = new byte[images.Count * plane];
-        Parallel.For(0, images.Count, i => ImagePixels.SquashedPlanes(images[i], size, pixels.AsSpan(i * plane, plane)));
+        Parallel.For(0, images.Count, i => ImagePixels.SquashedPlanes(images[i].Bitmap, size, pixels.AsSpan(i * plane, plane)));
         var found = DetectSquashed(pixels, images.Count);
         var minimum = threshold ?? Info.DefaultThreshold;
         return images.Select((image, i) => (IReadOnlyList<Detection>)found[i]
@@ -88,3 +95,6 @@ public abstract class DetectorBase : IDetector
 
     protected virtual void Dispose(bool disposing) { }
 }
+
+/// <summary>An image decoded for a model's input (perhaps at a reduced scale) and the image's own size.</summary>
+public readonly record struct DecodedImage(SKBitmap Bitmap, int Width, int Height);

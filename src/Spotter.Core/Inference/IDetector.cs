@@ -25,6 +25,9 @@ public interface IDetector : IDisposable
     /// <summary>Several images as one batch (faster than one by one).</summary>
     IReadOnlyList<IReadOnlyList<Detection>> Detect(IReadOnlyList<SKBitmap> images, float? threshold = null);
 
+    /// <summary>Images decoded for the input (perhaps at a reduced scale, see <see cref="Data.ImageFile.DecodeForInput(string, int, out int, out int)"/>) with their own sizes: detections in each image's pixels.</summary>
+    IReadOnlyList<IReadOnlyList<Detection>> DetectDecoded(IReadOnlyList<DecodedImage> images, float? threshold = null);
+
     /// <summary>
     /// Images already squashed to the input size as RGB bytes in planes (count x 3 x S x S, see
     /// <see cref="Data.ImagePixels"/>): detections in input pixels, best first.

@@ -9,7 +9,8 @@ namespace Spotter.Inference;
 /// <c>spotter detect</c>'s work: run a detector on image files in batches, and write each image
 /// with its detections drawn (PNG, named after the source, made unique) and detections.json
 /// (one <see cref="ImageDetections"/> per image, boxes in the image's pixels). Each file is
-/// decoded once. A file that cannot be decoded is reported and skipped; a run that fails removes
+/// decoded for the model (a large JPEG at a reduced scale, as everywhere) and once more at
+/// full size for its picture when that decode was reduced. A file that cannot be decoded is reported and skipped; a run that fails removes
 /// the output folder it created, so no half-written result is left.
 /// </summary>
 public static class DetectFiles
@@ -40,19 +41,23 @@ public static class DetectFiles
         var done = 0;
         foreach (var batch in files.Chunk(Math.Max(1, batchSize)))
         {
-            var (chunk, bitmaps) = DecodeReadable(batch, skipped);
+            var (chunk, decoded) = DecodeReadable(batch, detector.Info.InputSize, skipped);
             try
             {
-                var found = detector.Detect(bitmaps, threshold);
+                var found = detector.DetectDecoded(decoded, threshold);
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    results.Add(new ImageDetections(chunk[i], bitmaps[i].Width, bitmaps[i].Height, found[i]));
-                    SaveAnnotated(bitmaps[i], found[i], UniqueName(outFolder, chunk[i], names));
+                    var image = decoded[i];
+                    results.Add(new ImageDetections(chunk[i], image.Width, image.Height, found[i]));
+                    // A large JPEG was decoded at a reduced scale for the model; the picture is drawn at full size.
+                    var reduced = image.Bitmap.Width != image.Width || image.Bitmap.Height != image.Height;
+                    using var full = reduced ? ImageFile.Decode(chunk[i]) : null;
+                    SaveAnnotated(full ?? image.Bitmap, found[i], UniqueName(outFolder, chunk[i], names));
                 }
             }
             finally
             {
-                foreach (var b in bitmaps) b.Dispose();
+                foreach (var image in decoded) image.Bitmap.Dispose();
             }
             done += batch.Length;
             progress?.Invoke(done, files.Count);
@@ -62,16 +67,17 @@ public static class DetectFiles
         return results;
     }
 
-    /// <summary>The files that decode, with their bitmaps; the others are reported to <paramref name="skipped"/>.</summary>
-    private static (string[] Paths, List<SKBitmap> Bitmaps) DecodeReadable(IReadOnlyList<string> paths, Action<string>? skipped)
+    /// <summary>The files that decode, decoded as every prediction path does; the others are reported to <paramref name="skipped"/>.</summary>
+    private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int inputSize, Action<string>? skipped)
     {
         var kept = new List<string>(paths.Count);
-        var bitmaps = new List<SKBitmap>(paths.Count);
+        var bitmaps = new List<DecodedImage>(paths.Count);
         foreach (var path in paths)
         {
             try
             {
-                bitmaps.Add(ImageFile.Decode(path));
+                var bitmap = ImageFile.DecodeForInput(path, inputSize, out var width, out var height);
+                bitmaps.Add(new DecodedImage(bitmap, width, height));
                 kept.Add(path);
             }
             catch (SpotterException e)

@@ -1,4 +1,5 @@
 using SkiaSharp;
+using Spotter.Data;
 using Spotter.Inference;
 using Spotter.Models;
 using Spotter.Models.Ssd;
@@ -89,6 +90,48 @@ public sealed class DetectorApiTests(TrainingFixture fixture) : IClassFixture<Tr
         var apiJson = ImageDetections.FromJson(ImageDetections.ToJson([new ImageDetections(image, 96, 96, fromApi)]))[0];
         Assert.Equal(apiJson.Detections, fromCli.Detections);
         Assert.Equal(fromApi.Select(d => (d.Class, d.Score, d.Box)), fromCli.Detections.Select(d => (d.Class, d.Score, d.Box)));
+    }
+
+    [Fact]
+    public void A_large_jpeg_decoded_at_reduced_scale_gives_the_same_detections_by_file_stream_and_cli()
+    {
+        var run = SaveDetector(); // 128 px input: a 1024 x 768 JPEG decodes at 1/4 scale, 256 x 192
+        var large = Path.Combine(_folder, "large.jpg");
+        using (var source = SKBitmap.Decode(fixture.Dataset.Images[4].Path))
+        using (var scaled = source.Resize(new SKImageInfo(1024, 768), new SKSamplingOptions(SKCubicResampler.Mitchell)))
+            Spotter.Tests.Data.Fixtures.WriteImage(large, scaled, SKEncodedImageFormat.Jpeg);
+        using (var reduced = ImageFile.DecodeForInput(large, 128, out var width, out var height))
+            Assert.Equal((256, 192, 1024, 768), (reduced.Width, reduced.Height, width, height));
+
+        using var detector = Detector.Load(run, "cpu");
+        var fromFile = detector.Detect(large, threshold: 0.01f);
+        using var stream = File.OpenRead(large);
+        var fromStream = detector.Detect(stream, threshold: 0.01f);
+        var output = Path.Combine(_folder, "detect-large");
+        var (code, _, error) = CliRunner.Run("detect", run, large, "--out", output, "--threshold", "0.01", "--device", "cpu");
+        Assert.True(code == 0, error);
+        var fromCli = Assert.Single(ImageDetections.FromJson(File.ReadAllText(Path.Combine(output, ImageDetections.FileName))));
+
+        Assert.NotEmpty(fromFile);
+        Assert.Equal(fromFile, fromStream);
+        Assert.Equal((1024, 768), (fromCli.Width, fromCli.Height));
+        Assert.Equal(fromFile.Select(d => (d.Class, d.Box)), fromCli.Detections.Select(d => (d.Class, d.Box)));
+        Assert.Contains(fromFile, d => d.Box.X2 > 256); // mapped to the image's own pixels, not the reduced decode's
+        Assert.Equal((1024, 768), (ImageFile.Probe(Path.Combine(output, "large.png")).Width, ImageFile.Probe(Path.Combine(output, "large.png")).Height));
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png, 800, 600, 800, 600)]  // only JPEG decodes at a reduced scale
+    [InlineData(SKEncodedImageFormat.Jpeg, 200, 150, 200, 150)] // not twice the input on both sides
+    [InlineData(SKEncodedImageFormat.Jpeg, 2048, 1024, 256, 128)] // 1/8, the smallest scale with both sides >= 128
+    public void Decoding_for_the_input_reduces_only_jpegs_at_least_twice_the_input_size(SKEncodedImageFormat format, int width, int height, int decodedWidth, int decodedHeight)
+    {
+        var path = Path.Combine(_folder, $"img.{format}");
+        Spotter.Tests.Data.Fixtures.WriteImage(path, width, height, format);
+
+        using var decoded = ImageFile.DecodeForInput(path, 128, out var ownWidth, out var ownHeight);
+
+        Assert.Equal((decodedWidth, decodedHeight, width, height), (decoded.Width, decoded.Height, ownWidth, ownHeight));
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class ImageStore : IDisposable
 
     private Tensor Load(string path)
     {
-        using var decoded = ImageFile.Decode(path);
+        using var decoded = ImageFile.DecodeForInput(path, Size, out _, out _);
         var planes = new byte[3 * Size * Size];
         ImagePixels.SquashedPlanes(decoded, Size, planes);
         return tensor(planes, [3, Size, Size], ScalarType.Byte);
