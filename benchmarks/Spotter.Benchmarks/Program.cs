@@ -26,6 +26,11 @@ public static class Program
             ServePageScreenshot.Run(args[1], args[2], args[3]).GetAwaiter().GetResult();
             return;
         }
+        if (args.Length >= 4 && args[0] == "screenshot-report")
+        {
+            ReportScreenshot.Run(args[1], args[2], args[3..]).GetAwaiter().GetResult();
+            return;
+        }
         if (args.Length >= 4 && args[0] == "parity")
         {
             BackendParity.Run(args[1], args[2], args[3], args.ElementAtOrDefault(4) ?? "test");

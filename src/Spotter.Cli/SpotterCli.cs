@@ -47,6 +47,7 @@ public static class SpotterCli
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(LrFindCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(ReportCommand.Create(output, error));
         root.Subcommands.Add(DetectCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));

@@ -27,11 +27,18 @@ public static class DataCommand
         var dataset = DatasetArgument();
         var images = ImagesOption();
         var all = new Option<bool>("--all") { Description = "List every problem (by default each kind of problem shows three examples and a count)" };
-        var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and the problems found with their files.") { dataset, images, all };
+        var size = new Option<int[]>("--size") { Description = "Also print the anchor coverage of the default detector at these input sizes (e.g. --size 224 512)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and the problems found with their files.") { dataset, images, all, size };
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var report = DataCheck.Run(DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images)));
             DataCheckPrinter.Print(report, output, parse.GetValue(all));
+            foreach (var inputSize in parse.GetValue(size) ?? [])
+            {
+                var spec = Spotter.Models.ModelSpec.For(ModelTask.Detect, Spotter.Models.Backbones.BackboneCatalog.ImageNetResNet18, report.Dataset.Classes, inputSize);
+                output.WriteLine();
+                AnchorCoveragePrinter.Print(Spotter.Reports.AnchorCoverage.Measure(report.Dataset.Images, report.Dataset.Classes, spec), output);
+            }
             if (report.IsUsable) return SpotterCli.Success;
             error.WriteLine($"spotter: {report.Dataset.Source}: the dataset is not usable (see the problems above)");
             return SpotterCli.UserError;

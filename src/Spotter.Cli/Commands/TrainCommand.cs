@@ -93,7 +93,7 @@ public static class TrainCommand
     private static int Finish(Trainer.Result result, TextWriter output)
     {
         var extra = result.Report.Map is not null ? ", pr_curves.png" : "";
-        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, metrics.csv, losses.png, samples.png, eval.json{extra}, checkpoints/)");
+        output.WriteLine($"Run folder: {result.RunFolder} (model.bin + model.json, report.html, metrics.csv, losses.png, samples.png, eval.json{extra}, checkpoints/)");
         return SpotterCli.Success;
     }
 }

@@ -29,7 +29,12 @@ public static class DetectorEvaluation
             found.AddRange(detector.Detect(chunk.Select(i => i.Path).ToList(), threshold: 0));
             progress?.Invoke(found.Count, images.Count);
         }
-        var info = detector.Info;
+        return FromDetections(detector.Info, images, found);
+    }
+
+    /// <summary>The report for detections already made (at threshold 0, in the images' pixels): what <c>eval</c> and the run report both compute.</summary>
+    public static EvaluationReport FromDetections(DetectorInfo info, IReadOnlyList<ImageRecord> images, IReadOnlyList<IReadOnlyList<Detection>> found)
+    {
         return info.Task == ModelTask.Detect
             ? new EvaluationReport(info.Task, images.Count, MeanAveragePrecision.Evaluate(images.Select((image, i) => Evaluated(image, found[i])).ToList(), info.Classes), null)
             : new EvaluationReport(info.Task, images.Count, null, LargestScores(info, images, found));

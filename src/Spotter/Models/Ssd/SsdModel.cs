@@ -56,6 +56,9 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
     /// <summary>Anchors in all (the second dimension of the output).</summary>
     public long AnchorCount => _anchors.Count;
 
+    /// <summary>The anchor boxes in input pixels (A x 4); owned by the model, do not dispose.</summary>
+    public Tensor AnchorBoxes => _anchors.Boxes;
+
     public nn.Module<Tensor, Tensor> Module => this;
     public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => _groups;
 

@@ -1,0 +1,115 @@
+using Spotter.Boxes;
+using Spotter.Data;
+using Spotter.Models;
+using Spotter.Models.Ssd;
+using static TorchSharp.torch;
+
+namespace Spotter.Reports;
+
+/// <summary>
+/// Which ground-truth boxes a detector's anchors can learn: a box is reached when its best anchor
+/// has at least the matcher's positive IoU with it (the box squashed to the input, as the model
+/// sees it). A box no anchor reaches only ever trains the background, whatever the recipe, so
+/// poor coverage says: change <c>--size</c> or the anchors before training longer.
+/// Sizes are COCO's buckets measured at the input size (small under 32 x 32 px, large from 96 x 96).
+/// </summary>
+public sealed class AnchorCoverage
+{
+    public static readonly string[] Buckets = ["small", "medium", "large"];
+
+    /// <summary>One class (or all) in one size bucket (or all): boxes, and how many an anchor reaches.</summary>
+    public sealed record Row(string Class, string Bucket, int Boxes, int Reached)
+    {
+        public double Share => Boxes == 0 ? double.NaN : (double)Reached / Boxes;
+    }
+
+    /// <summary>A box no anchor reaches, in the image's own pixels, with its best IoU.</summary>
+    public sealed record Missed(ImageRecord Image, LabeledBox Object, double BestIou);
+
+    private AnchorCoverage(int inputSize, double positiveIou, IReadOnlyList<Row> rows, IReadOnlyList<Missed> missed)
+    {
+        InputSize = inputSize;
+        PositiveIou = positiveIou;
+        Rows = rows;
+        Unreached = missed;
+    }
+
+    public int InputSize { get; }
+    public double PositiveIou { get; }
+
+    /// <summary>Per class and bucket, then "all" rows (class "all" per bucket, and bucket "all" per class).</summary>
+    public IReadOnlyList<Row> Rows { get; }
+
+    public IReadOnlyList<Missed> Unreached { get; }
+
+    public Row Total => Rows.Single(r => r.Class == "all" && r.Bucket == "all");
+
+    /// <summary>
+    /// Coverage of the anchors of a detector built from <paramref name="spec"/>. Only the anchor grid
+    /// is used, and every backbone Spotter has is a ResNet with the same strides, so the grid is read
+    /// off the tiny ResNet (a test checks the grids are equal): a fraction of a second instead of seconds.
+    /// </summary>
+    public static AnchorCoverage Measure(IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, ModelSpec spec)
+    {
+        using var model = (SsdModel)ModelFactory.CreateUntrained(spec with { Backbone = "tiny" });
+        return Measure(images, classes, model.AnchorBoxes, spec.InputSize, spec.DetectorSettings.PositiveIou);
+    }
+
+    public static AnchorCoverage Measure(IReadOnlyList<ImageRecord> images, IReadOnlyList<string> classes, Tensor anchors, int inputSize, double positiveIou)
+    {
+        var boxes = images.SelectMany(i => i.Objects.Select(o => (Image: i, Object: o, AtInput: o.Box.Scale((float)inputSize / i.Width, (float)inputSize / i.Height)))).ToList();
+        var best = BestIou(boxes.Select(b => b.AtInput).ToList(), anchors);
+        var counts = new Dictionary<(string, string), (int Boxes, int Reached)>();
+        void Count(string c, string bucket, bool reached)
+        {
+            var (n, r) = counts.GetValueOrDefault((c, bucket));
+            counts[(c, bucket)] = (n + 1, r + (reached ? 1 : 0));
+        }
+        var missed = new List<Missed>();
+        for (var k = 0; k < boxes.Count; k++)
+        {
+            var reached = best[k] >= positiveIou - 1e-9;
+            var bucket = BucketOf(boxes[k].AtInput);
+            var name = classes[boxes[k].Object.ClassIndex];
+            foreach (var c in new[] { name, "all" })
+                foreach (var b in new[] { bucket, "all" })
+                    Count(c, b, reached);
+            if (!reached) missed.Add(new Missed(boxes[k].Image, boxes[k].Object, best[k]));
+        }
+        var rows = classes.Append("all").SelectMany(c => Buckets.Append("all").Select(b =>
+        {
+            var (n, r) = counts.GetValueOrDefault((c, b));
+            return new Row(c, b, n, r);
+        })).ToList();
+        return new AnchorCoverage(inputSize, positiveIou, rows, missed);
+    }
+
+    public static string BucketOf(Box box) => box.Area < Box.SmallArea ? "small" : box.Area < Box.LargeArea ? "medium" : "large";
+
+    /// <summary>One line of advice when coverage is poor, or null.</summary>
+    public string? Advice()
+    {
+        var total = Total;
+        if (total.Boxes == 0 || total.Share >= 0.9) return null;
+        var worst = Rows.Where(r => r.Class == "all" && r.Bucket != "all" && r.Boxes > 0).MinBy(r => r.Share)!;
+        return worst.Bucket == "small"
+            ? $"only {total.Share:P0} of the boxes reach an anchor, fewest among small ones ({worst.Share:P0}): try a larger --size, or smaller --anchor-zooms"
+            : $"only {total.Share:P0} of the boxes reach an anchor, fewest among {worst.Bucket} ones ({worst.Share:P0}): try other --anchor-zooms or --anchor-ratios, or a lower --positive-iou";
+    }
+
+    // Best IoU of each box with any anchor, in chunks so the IoU matrix stays small.
+    private static double[] BestIou(IReadOnlyList<Box> boxes, Tensor anchors)
+    {
+        var result = new double[boxes.Count];
+        const int Chunk = 8;
+        for (var start = 0; start < boxes.Count; start += Chunk)
+        {
+            using var scope = NewDisposeScope();
+            var part = boxes.Skip(start).Take(Chunk).SelectMany(b => new[] { b.X1, b.Y1, b.X2, b.Y2 }).ToArray();
+            var corners = tensor(part, [part.Length / 4, 4]);
+            var best = BoxOps.Iou(corners, anchors.to(float32)).max(1).values.data<float>().ToArray();
+            for (var i = 0; i < best.Length; i++) result[start + i] = best[i];
+        }
+        return result;
+    }
+}
