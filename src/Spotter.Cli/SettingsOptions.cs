@@ -16,10 +16,11 @@ public sealed class SettingsOptions<T> where T : class
 {
     private readonly List<(PropertyInfo Property, Option Option)> _options = [];
 
-    public SettingsOptions(T defaults)
+    /// <param name="include">Which options to offer, by their names (default: all).</param>
+    public SettingsOptions(T defaults, Func<string, bool>? include = null)
     {
         foreach (var property in typeof(T).GetProperties())
-            if (property.GetCustomAttribute<CliOptionAttribute>() is { } cli)
+            if (property.GetCustomAttribute<CliOptionAttribute>() is { } cli && (include is null || include(cli.Name)))
                 _options.Add((property, Create(property, cli, property.GetValue(defaults))));
     }
 

@@ -28,14 +28,19 @@ public static class DataCommand
         var images = ImagesOption();
         var all = new Option<bool>("--all") { Description = "List every problem (by default each kind of problem shows three examples and a count)" };
         var size = new Option<int[]>("--size") { Description = "Also print the anchor coverage of the default detector at these input sizes (e.g. --size 224 512)", AllowMultipleArgumentsPerToken = true };
+        // The anchor settings train takes, so coverage is measured for the anchors a run would have.
+        var anchors = new SettingsOptions<Spotter.Models.Ssd.DetectorOptions>(new Spotter.Models.Ssd.DetectorOptions(),
+            name => name.StartsWith("--anchor", StringComparison.Ordinal) || name == "--positive-iou");
         var command = new Command("check", "Validate a dataset: per-class and per-split counts, size statistics, and the problems found with their files.") { dataset, images, all, size };
+        foreach (var option in anchors.Options) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var report = DataCheck.Run(DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images)));
             DataCheckPrinter.Print(report, output, parse.GetValue(all));
             foreach (var inputSize in parse.GetValue(size) ?? [])
             {
-                var spec = Spotter.Models.ModelSpec.For(ModelTask.Detect, Spotter.Models.Backbones.BackboneCatalog.ImageNetResNet18, report.Dataset.Classes, inputSize);
+                var spec = Spotter.Models.ModelSpec.For(ModelTask.Detect, Spotter.Models.Backbones.BackboneCatalog.ImageNetResNet18, report.Dataset.Classes, inputSize,
+                    detector: anchors.Apply(parse, new Spotter.Models.Ssd.DetectorOptions()).Validated());
                 output.WriteLine();
                 AnchorCoveragePrinter.Print(Spotter.Reports.AnchorCoverage.Measure(report.Dataset.Images, report.Dataset.Classes, spec), output);
             }

@@ -119,6 +119,28 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public void Check_with_sizes_prints_anchor_coverage_for_the_anchor_settings_given()
+    {
+        var voc = Path.Combine(_root, "tiny-boxes");
+        Directory.CreateDirectory(Path.Combine(voc, "Annotations"));
+        Directory.CreateDirectory(Path.Combine(voc, "JPEGImages"));
+        Fixtures.WriteImage(Path.Combine(voc, "JPEGImages", "a.jpg"), 640, 640);
+        // A 6 x 6 box in a 640 px photo is 2 x 2 px at a 224 px input: no anchor can reach it.
+        File.WriteAllText(Path.Combine(voc, "Annotations", "a.xml"), Fixtures.VocXml("a.jpg", 640, 640, ("dot", 101, 101, 106, 106), ("cell", 1, 1, 320, 320)));
+
+        var (code, output, error) = CliRunner.Run("data", "check", voc, "--size", "224");
+        var (other, otherOutput, _) = CliRunner.Run("data", "check", voc, "--size", "224", "--positive-iou", "0.45");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("Anchor coverage at 224x224", output);
+        Assert.Matches(@"dot\s+0/1\s+0 %", output);
+        Assert.Contains("advice:", output);
+        Assert.Equal(0, other);
+        Assert.Contains("IoU >= 0.45", otherOutput);
+        Assert.Matches(@"cell\s+-\s+-\s+1/1\s+100 %", output);
+    }
+
+    [Fact]
     public void Show_writes_a_png_grid()
     {
         var png = Path.Combine(_root, "grid.png");
