@@ -21,7 +21,11 @@ public static class DetectorEvaluation
     }
 
     /// <summary>Images whose class indices are the model's.</summary>
-    public static EvaluationReport Run(IDetector detector, IReadOnlyList<ImageRecord> images, int batchSize = 16, Action<int, int>? progress = null)
+    public static EvaluationReport Run(IDetector detector, IReadOnlyList<ImageRecord> images, int batchSize = 16, Action<int, int>? progress = null) =>
+        FromDetections(detector.Info, images, DetectAll(detector, images, batchSize, progress));
+
+    /// <summary>Every image's detections at threshold 0 (what the metrics need), in batches.</summary>
+    public static IReadOnlyList<IReadOnlyList<Detection>> DetectAll(IDetector detector, IReadOnlyList<ImageRecord> images, int batchSize = 16, Action<int, int>? progress = null)
     {
         var found = new List<IReadOnlyList<Detection>>(images.Count);
         foreach (var chunk in images.Chunk(Math.Max(1, batchSize)))
@@ -29,7 +33,7 @@ public static class DetectorEvaluation
             found.AddRange(detector.Detect(chunk.Select(i => i.Path).ToList(), threshold: 0));
             progress?.Invoke(found.Count, images.Count);
         }
-        return FromDetections(detector.Info, images, found);
+        return found;
     }
 
     /// <summary>The report for detections already made (at threshold 0, in the images' pixels): what <c>eval</c> and the run report both compute.</summary>

@@ -33,19 +33,28 @@ public static class RunReport
     public sealed record Contents(EvaluationReport Evaluation, DetectionConfusion? Confusion, AnchorCoverage? Coverage, IReadOnlyList<AnchorCoverage> CoverageBySize, IReadOnlyList<string> Sections);
 
     /// <summary>Writes the report of <paramref name="runFolder"/> on a split of <paramref name="dataset"/> to <paramref name="path"/> (default: report.html in the run).</summary>
-    /// <param name="images">The split's images to score (default: those of <paramref name="split"/> whose file reads).</param>
-    public static Contents Write(string runFolder, Dataset dataset, string split, string? path = null, string device = "auto", int batchSize = 16,
-        IReadOnlyList<ImageRecord>? images = null)
+    public static Contents Write(string runFolder, Dataset dataset, string split, string? path = null, string device = "auto", int batchSize = 16)
     {
         using var detector = Detector.Load(runFolder, device);
-        images ??= DatasetSplits.Select(dataset, split).Where(i => ModelSpec.CanUse(detector.Info.Task, i) && Readable(i)).ToList();
+        var images = DetectorEvaluation.ToModelClasses(dataset, DatasetSplits.Select(dataset, split), detector.Classes)
+            .Where(i => ModelSpec.CanUse(detector.Info.Task, i) && Readable(i)).ToList();
         if (images.Count == 0) throw new SpotterException($"{dataset.Source}: split '{split}' has no images to report on");
-        var found = new List<IReadOnlyList<Detection>>(images.Count);
-        foreach (var chunk in images.Chunk(batchSize)) found.AddRange(detector.Detect(chunk.Select(i => i.Path).ToList(), threshold: 0));
+        return Write(runFolder, detector, dataset, split, images, DetectorEvaluation.DetectAll(detector, images, batchSize), path);
+    }
+
+    /// <summary>
+    /// The report for detections already made (the trainer's final evaluation): <paramref name="images"/>
+    /// carry the model's class indices and <paramref name="found"/> their detections at threshold 0.
+    /// </summary>
+    public static Contents Write(string runFolder, Detector detector, Dataset dataset, string split, IReadOnlyList<ImageRecord> images,
+        IReadOnlyList<IReadOnlyList<Detection>> found, string? path = null)
+    {
         var evaluation = DetectorEvaluation.FromDetections(detector.Info, images, found);
         var isDetector = detector.Info.Task == ModelTask.Detect;
         var confusion = isDetector ? DetectionConfusion.Build(images, found, detector.Classes, DisplayThreshold) : null;
-        var coverage = isDetector ? AnchorCoverage.Measure(dataset.Images, dataset.Classes, detector.Spec) : null;
+        // The data sections describe the whole dataset, in the model's classes.
+        var all = isDetector ? DetectorEvaluation.ToModelClasses(dataset, dataset.Images, detector.Classes) : dataset.Images;
+        var coverage = isDetector ? AnchorCoverage.Measure(all, detector.Classes, detector.Spec) : null;
 
         var page = new Page();
         var sections = new List<string>();
@@ -56,13 +65,13 @@ public static class RunReport
             body();
             page.Raw("</section>");
         }
-        var coverageBySize = isDetector ? CoverageBySize(dataset, detector.Spec) : [];
+        var coverageBySize = isDetector ? CoverageBySize(all, detector.Spec) : [];
         Section("run", "The run", () => RunSection(page, runFolder, dataset, split, images.Count, detector, evaluation));
         Section("curves", "Curves", () => CurvesSection(page, runFolder));
         if (isDetector)
         {
             Section("quality", "Detection quality", () => QualitySection(page, evaluation.Map!, confusion!));
-            Section("data", "The data as the model sees it", () => DataSection(page, dataset, detector.Spec.InputSize, coverage!, coverageBySize));
+            Section("data", "The data as the model sees it", () => DataSection(page, dataset, detector.Classes, detector.Spec.InputSize, coverage!, coverageBySize));
             Section("worst", "The worst images", () => WorstSection(page, confusion!, detector.Classes, split));
         }
         else
@@ -169,11 +178,12 @@ public static class RunReport
     public static readonly int[] ComparedSizes = [224, 320, 384, 512, 640];
 
     /// <summary>The same anchor settings at other input sizes: what <c>--size</c> would change.</summary>
-    private static List<AnchorCoverage> CoverageBySize(Dataset dataset, ModelSpec spec) =>
+    private static List<AnchorCoverage> CoverageBySize(IReadOnlyList<ImageRecord> images, ModelSpec spec) =>
         ComparedSizes.Append(spec.InputSize).Distinct().Order()
-            .Select(size => AnchorCoverage.Measure(dataset.Images, dataset.Classes, spec with { InputSize = size })).ToList();
+            .Select(size => AnchorCoverage.Measure(images, spec.Classes, spec with { InputSize = size })).ToList();
 
-    private static void DataSection(Page page, Dataset dataset, int inputSize, AnchorCoverage coverage, IReadOnlyList<AnchorCoverage> bySize)
+    /// <param name="modelClasses">The classes the coverage is counted in (the model's; the dataset's own tables use the dataset's).</param>
+    private static void DataSection(Page page, Dataset dataset, IReadOnlyList<string> modelClasses, int inputSize, AnchorCoverage coverage, IReadOnlyList<AnchorCoverage> bySize)
     {
         var check = DataCheck.Run(dataset);
         page.Raw("<h3>Objects per class and split</h3>");
@@ -198,14 +208,14 @@ public static class RunReport
                 .Select(r => r.Boxes == 0 ? "-" : $"{r.Reached} / {r.Boxes} ({r.Share.ToString("P0", CultureInfo.InvariantCulture)})")).ToArray()));
         page.Raw($"<p class=\"advice\">{Html(coverage.Advice() ?? "Coverage is good: at least 90 % of the boxes reach an anchor.")}</p>");
         page.Raw("<h3>Anchor coverage at other input sizes (same anchor settings)</h3>");
-        page.Table(["input size", .. dataset.Classes, "all"], bySize.Select(c => new[] { $"{c.InputSize}x{c.InputSize}" + (c.InputSize == inputSize ? " (this run)" : "") }
-            .Concat(dataset.Classes.Append("all").Select(name => c.Rows.Single(r => r.Class == name && r.Bucket == "all"))
+        page.Table(["input size", .. modelClasses, "all"], bySize.Select(c => new[] { $"{c.InputSize}x{c.InputSize}" + (c.InputSize == inputSize ? " (this run)" : "") }
+            .Concat(modelClasses.Append("all").Select(name => c.Rows.Single(r => r.Class == name && r.Bucket == "all"))
                 .Select(r => r.Boxes == 0 ? "-" : $"{r.Reached} / {r.Boxes} ({r.Share.ToString("P0", CultureInfo.InvariantCulture)})")).ToArray()));
         var withMissed = coverage.Unreached.GroupBy(m => m.Image).OrderByDescending(g => g.Count()).Take(4).ToList();
         if (withMissed.Count > 0)
         {
             var tiles = withMissed.Select(g => new GridTile(g.Key.Path,
-                g.Select(m => new DrawnBox(m.Object.Box, $"{dataset.Classes[m.Object.ClassIndex]} IoU {m.BestIou:0.00}", SKColors.Red)).ToList(),
+                g.Select(m => new DrawnBox(m.Object.Box, $"{modelClasses[m.Object.ClassIndex]} IoU {m.BestIou:0.00}", SKColors.Red)).ToList(),
                 $"{g.Key.Id}: {g.Count()} unreached")).ToList();
             using var grid = ImageGrid.Render(tiles, columns: Math.Min(4, tiles.Count), tileSize: 320);
             EmbedBitmap(page, grid, "boxes no anchor reaches, with their best IoU");

@@ -82,10 +82,11 @@ public static class Trainer
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
-        var report = DetectorEvaluation.Run(detector, data.Valid, config.Batch);
+        var found = DetectorEvaluation.DetectAll(detector, data.Valid, config.Batch);
+        var report = DetectorEvaluation.FromDetections(detector.Info, data.Valid, found);
         WriteReport(report, detector.Spec, runFolder);
         DrawSamples(detector, data.Valid, Path.Combine(runFolder, "samples.png"));
-        Reports.RunReport.Write(runFolder, data.Dataset, config.ValidSplit, device: config.Device, batchSize: config.Batch, images: data.Valid);
+        Reports.RunReport.Write(runFolder, detector, data.Dataset, config.ValidSplit, data.Valid, found);
         reporter.Message($"Best epoch by {metric}, measured again on the {data.Valid.Count} validation images: {string.Join(", ", report.Metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
         if (config.TimeBudgetSeconds is { } budget)
             reporter.Message($"Time: {clock.Elapsed.TotalMinutes:0.0} min of a {budget / 60:0.#} min budget ({clock.Elapsed.TotalSeconds / budget:P0}){(resume ? " in this session" : "")}");
