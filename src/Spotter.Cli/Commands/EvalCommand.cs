@@ -27,7 +27,8 @@ public static class EvalCommand
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
             var splitName = parse.GetValue(split)!;
-            var report = DetectorEvaluation.Run(detector, data, splitName, Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"));
+            var report = DetectorEvaluation.Run(detector, data, splitName, Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),
+                problem => error.WriteLine($"spotter: warning: {problem}; left out of the evaluation"));
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report.ToJson()));
             else Print(report, parse.GetValue(metric)!, data.Source, splitName, output);
             return SpotterCli.Success;

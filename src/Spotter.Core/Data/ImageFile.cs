@@ -43,6 +43,20 @@ public static class ImageFile
         return new ImageInfo(width, height, format, LooksTruncated(path, codec.EncodedFormat));
     }
 
+    /// <summary>Why the image cannot be read (its header: missing, empty, not an image, over the pixel limit), or null when it can.</summary>
+    public static string? ReadProblem(string path)
+    {
+        try
+        {
+            Probe(path);
+            return null;
+        }
+        catch (SpotterException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>Decodes to RGBA (premultiplied), orientation applied.</summary>
     public static SKBitmap Decode(string path)
     {

@@ -152,7 +152,7 @@ internal sealed class DatasetBuilder
         var sorted = _classes.OrderBy(c => c, StringComparer.Ordinal).ToList();
         var remap = _classes.Select(c => sorted.IndexOf(c)).ToArray();
         var images = _images.Select(i => i with { Objects = i.Objects.Select(o => o with { ClassIndex = remap[o.ClassIndex] }).ToList() }).ToList();
-        if (sorted.Count == 0) Fail(_source, "no objects with a class were found");
+        if (sorted.Count == 0 && !Problems.Any(p => p.Fatal)) Fail(_source, "no objects with a class were found");
         return new Dataset(_source, _format, sorted, images, _splits, Problems);
     }
 }

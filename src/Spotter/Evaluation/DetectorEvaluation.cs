@@ -12,10 +12,18 @@ namespace Spotter.Evaluation;
 public static class DetectorEvaluation
 {
     /// <summary>A split of a dataset, its classes renumbered to the model's; images the task cannot use are left out.</summary>
-    public static EvaluationReport Run(IDetector detector, Dataset dataset, string split, int batchSize = 16, Action<int, int>? progress = null)
+    /// <param name="unreadable">Told about each image left out because its file cannot be read (the message names it).</param>
+    public static EvaluationReport Run(IDetector detector, Dataset dataset, string split, int batchSize = 16, Action<int, int>? progress = null,
+        Action<string>? unreadable = null)
     {
         var images = ToModelClasses(dataset, DatasetSplits.Select(dataset, split), detector.Info.Classes)
-            .Where(r => Models.ModelSpec.CanUse(detector.Info.Task, r)).ToList();
+            .Where(r => Models.ModelSpec.CanUse(detector.Info.Task, r))
+            .Where(r =>
+            {
+                if (ImageFile.ReadProblem(r.Path) is not { } problem) return true;
+                unreadable?.Invoke(problem);
+                return false;
+            }).ToList();
         if (images.Count == 0) throw new SpotterException($"{dataset.Source}: split '{split}' has no images to evaluate on");
         return Run(detector, images, batchSize, progress);
     }

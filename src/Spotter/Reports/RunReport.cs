@@ -37,7 +37,7 @@ public static class RunReport
     {
         using var detector = Detector.Load(runFolder, device);
         var images = DetectorEvaluation.ToModelClasses(dataset, DatasetSplits.Select(dataset, split), detector.Classes)
-            .Where(i => ModelSpec.CanUse(detector.Info.Task, i) && Readable(i)).ToList();
+            .Where(i => ModelSpec.CanUse(detector.Info.Task, i) && ImageFile.ReadProblem(i.Path) is null).ToList();
         if (images.Count == 0) throw new SpotterException($"{dataset.Source}: split '{split}' has no images to report on");
         return Write(runFolder, detector, dataset, split, images, DetectorEvaluation.DetectAll(detector, images, batchSize), path);
     }
@@ -81,19 +81,6 @@ public static class RunReport
         }
         AtomicFile.WriteAllText(path ?? Path.Combine(runFolder, FileName), page.Build($"Spotter report: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(runFolder)))}"));
         return new Contents(evaluation, confusion, coverage, coverageBySize, sections);
-    }
-
-    private static bool Readable(ImageRecord image)
-    {
-        try
-        {
-            ImageFile.Probe(image.Path);
-            return true;
-        }
-        catch (SpotterException)
-        {
-            return false;
-        }
     }
 
     private static void RunSection(Page page, string runFolder, Dataset dataset, string split, int imageCount, Detector detector, EvaluationReport evaluation)

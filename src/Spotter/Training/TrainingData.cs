@@ -46,14 +46,7 @@ public sealed class TrainingData : IDisposable
         var problems = new DataProblem?[images.Count];
         Parallel.For(0, images.Count, i =>
         {
-            try
-            {
-                ImageFile.Probe(images[i].Path);
-            }
-            catch (SpotterException e)
-            {
-                problems[i] = new DataProblem(images[i].Path, e.Message);
-            }
+            if (ImageFile.ReadProblem(images[i].Path) is { } problem) problems[i] = new DataProblem(images[i].Path, problem);
         });
         dropped.AddRange(problems.OfType<DataProblem>());
         return images.Where((_, i) => problems[i] is null).ToList();

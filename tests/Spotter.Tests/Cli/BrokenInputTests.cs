@@ -158,6 +158,39 @@ public sealed class BrokenInputTests(TrainingFixture fixture) : IClassFixture<Tr
         Assert.Single(dataset.Images[0].Objects);
     }
 
+    [Fact]
+    public void Eval_leaves_an_unreadable_image_out_with_a_warning()
+    {
+        var name = fixture.Dataset.Classes[0];
+        Directory.CreateDirectory(At("voc/Annotations"));
+        GoodImage("voc/JPEGImages/good.jpg");
+        File.WriteAllBytes(At("voc/JPEGImages/empty.jpg"), []);
+        File.WriteAllText(At("voc/Annotations/good.xml"), Fixtures.VocXml("good.jpg", 60, 40, (name, 2, 2, 30, 30)));
+        File.WriteAllText(At("voc/Annotations/empty.xml"), Fixtures.VocXml("empty.jpg", 60, 40, (name, 2, 2, 30, 30)));
+
+        var (code, output, error) = CliRunner.Run("eval", SaveModel(), At("voc"), "--split", "all", "--device", "cpu");
+
+        Assert.True(code == 0, error);
+        AssertOneLine(error, "empty.jpg: not a readable image (the file is empty); left out of the evaluation");
+        Assert.Contains("1 images", output);
+    }
+
+    [Fact]
+    public void A_voc_set_whose_images_are_all_missing_gives_one_line_not_one_per_image()
+    {
+        Directory.CreateDirectory(At("voc/Annotations"));
+        for (var i = 0; i < 5; i++)
+            File.WriteAllText(At($"voc/Annotations/p{i}.xml"), Fixtures.VocXml($"p{i}.jpg", 60, 40, ("cat", 2, 2, 30, 30)));
+
+        var (code, output, error) = CliRunner.Run("data", "check", At("voc"));
+
+        Assert.Equal(1, code);
+        var problem = Assert.Single(output.Split('\n'), l => l.Contains("error:"));
+        Assert.Contains("none of the images its 5 annotation(s) name were found", problem);
+        Assert.DoesNotContain("image skipped", output);
+        Assert.DoesNotContain("internal error", error);
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("2")]

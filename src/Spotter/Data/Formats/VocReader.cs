@@ -34,13 +34,19 @@ public static class VocReader
         folder.ReportSkipped(builder);
         var stemsRepeat = xmlFiles.GroupBy(Path.GetFileNameWithoutExtension).Any(g => g.Count() > 1);
         var idOf = xmlFiles.ToDictionary(f => f, f => stemsRepeat ? Path.ChangeExtension(Path.GetRelativePath(folder.Root, f), null).Replace('\\', '/') : Path.GetFileNameWithoutExtension(f));
+        var missing = new List<(string File, string Image)>();
         foreach (var file in xmlFiles.Order(StringComparer.Ordinal))
-            ReadAnnotation(file, idOf[file], images, builder);
+            ReadAnnotation(file, idOf[file], images, builder, missing);
+        if (missing.Count == xmlFiles.Count && missing.Count > 0)
+            builder.Fail(folder.Root, $"none of the images its {missing.Count} annotation(s) name were found under it (e.g. '{missing[0].Image}' for {missing[0].File}); " +
+                "put the images in the dataset folder (beside the XML files, in JPEGImages/ or images/)");
+        else
+            foreach (var (file, image) in missing) builder.Warn(file, $"image '{image}' not found under the dataset folder; image skipped");
         if (!ReadImageSets(folder, builder)) SplitsFromFolders(folder, xmlFiles, idOf, builder);
         return builder.Build();
     }
 
-    private static void ReadAnnotation(string file, string id, ImageIndex images, DatasetBuilder builder)
+    private static void ReadAnnotation(string file, string id, ImageIndex images, DatasetBuilder builder, List<(string File, string Image)> missing)
     {
         XDocument document;
         try
@@ -67,7 +73,7 @@ public static class VocReader
         var imagePath = images.Find(fileName, Path.GetFileNameWithoutExtension(file), Path.GetDirectoryName(file));
         if (imagePath is null)
         {
-            builder.Warn(file, $"image '{fileName ?? id}' not found under the dataset folder; image skipped");
+            missing.Add((file, fileName ?? id));
             return;
         }
         var size = annotation.Element("size");
