@@ -16,6 +16,12 @@ public abstract class DetectorBase : IDetector
 
     public IReadOnlyList<string> Classes => Info.Classes;
 
+    /// <summary>
+    /// Test-time flip: every image is also run mirrored left-right and the two answers merged
+    /// (<see cref="FlipMerge"/>); twice the compute. Off by default.
+    /// </summary>
+    public bool TestTimeFlip { get; set; }
+
     public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null) => Detect([imagePath], threshold)[0];
 
     public IReadOnlyList<Detection> Detect(Stream image, float? threshold = null)
@@ -58,7 +64,7 @@ public abstract class DetectorBase : IDetector
         var plane = 3 * size * size;
         var pixels = new byte[images.Count * plane];
         Parallel.For(0, images.Count, i => ImagePixels.SquashedPlanes(images[i].Bitmap, size, pixels.AsSpan(i * plane, plane)));
-        var found = DetectSquashed(pixels, images.Count);
+        var found = Run(pixels, images.Count);
         var minimum = threshold ?? Info.DefaultThreshold;
         return images.Select((image, i) => (IReadOnlyList<Detection>)found[i]
             .Where(d => d.Score >= minimum)
@@ -77,7 +83,20 @@ public abstract class DetectorBase : IDetector
         if (count < 1 || pixels.Length != count * 3 * size * size)
             throw new ArgumentException($"expected {count} x 3 x {size} x {size} bytes, got {pixels.Length}", nameof(pixels));
         var minimum = threshold ?? Info.DefaultThreshold;
-        return DetectSquashed(pixels, count).Select(found => (IReadOnlyList<Detection>)found.Where(d => d.Score >= minimum).ToList()).ToList();
+        return Run(pixels, count).Select(found => (IReadOnlyList<Detection>)found.Where(d => d.Score >= minimum).ToList()).ToList();
+    }
+
+    /// <summary>The backend on the pixels, and on their mirror image too when <see cref="TestTimeFlip"/> is set.</summary>
+    private IReadOnlyList<IReadOnlyList<Detection>> Run(byte[] pixels, int count)
+    {
+        if (!TestTimeFlip) return DetectSquashed(pixels, count);
+        var size = Info.InputSize;
+        var both = new byte[pixels.Length * 2];
+        pixels.CopyTo(both, 0);
+        FlipMerge.MirrorPlanes(pixels, count, size, both.AsSpan(pixels.Length));
+        var found = DetectSquashed(both, 2 * count);
+        return Enumerable.Range(0, count)
+            .Select(i => FlipMerge.Merge(found[i], found[count + i].Select(d => FlipMerge.Unmirror(d, size)).ToList(), Info.Task)).ToList();
     }
 
     /// <summary>

@@ -13,6 +13,9 @@ public interface IDetector : IDisposable
 {
     DetectorInfo Info { get; }
 
+    /// <summary>Test-time flip: also run each image mirrored left-right and merge the answers (twice the compute).</summary>
+    bool TestTimeFlip { get; set; }
+
     IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null);
 
     IReadOnlyList<Detection> Detect(Stream image, float? threshold = null);
