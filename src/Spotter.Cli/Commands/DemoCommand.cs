@@ -43,6 +43,7 @@ public static class DemoCommand
                 output.WriteLine($"  {cls,-10} AP@0.5 {ap:0.####}");
             output.WriteLine();
             output.WriteLine($"Done in {clock.Elapsed.TotalMinutes:0.0} min. Look at:");
+            output.WriteLine($"  {result.RunFolder}/report.html      the whole run on one page: curves, quality by class, confusion, anchor coverage, worst images");
             output.WriteLine($"  {result.RunFolder}/samples.png      predictions next to ground truth");
             output.WriteLine($"  {result.RunFolder}/pr_curves.png    precision-recall per class; eval.json has the numbers");
             output.WriteLine($"  {result.RunFolder}/losses.png       training and validation loss; metrics.csv per epoch");
