@@ -97,6 +97,28 @@ public sealed class AnchorCoverage
             : $"only {total.Share:P0} of the boxes reach an anchor, fewest among {worst.Bucket} ones ({worst.Share:P0}): try other --anchor-zooms or --anchor-ratios, or a lower --positive-iou";
     }
 
+    /// <summary>
+    /// What <c>train</c> says before a detector trains: the share of its training boxes an anchor
+    /// reaches at the run's size, the worst class, and, when a class falls below 95 %, the smallest
+    /// larger size (up to 640) at which every class reaches 95 %.
+    /// </summary>
+    public static string TrainingAdvice(IReadOnlyList<ImageRecord> images, ModelSpec spec)
+    {
+        static Row WorstClass(AnchorCoverage c) => c.Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).MinBy(r => r.Share)!;
+        var coverage = Measure(images, spec.Classes, spec);
+        if (coverage.Total.Boxes == 0) return "Anchor coverage: no training boxes";
+        var worst = WorstClass(coverage);
+        var line = $"Anchor coverage at {spec.InputSize}x{spec.InputSize}: {coverage.Total.Share:P1} of the training boxes reach an anchor (IoU >= {coverage.PositiveIou:0.##}); fewest: {worst.Class} {worst.Share:P1}";
+        if (worst.Share >= 0.95) return line;
+        foreach (var size in new[] { 256, 320, 384, 448, 512, 576, 640 }.Where(s => s > spec.InputSize))
+        {
+            var larger = Measure(images, spec.Classes, spec with { InputSize = size });
+            if (WorstClass(larger).Share >= 0.95)
+                return $"{line}. At --size {size} every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1}); 'spotter data check DATASET --size {spec.InputSize} {size}' shows the table";
+        }
+        return $"{line}. No size up to 640 lifts every class to 95 %: try smaller --anchor-zooms or --anchor-scale ('spotter data check DATASET --size ...' shows the table)";
+    }
+
     // Best IoU of each box with any anchor, in chunks so the IoU matrix stays small.
     private static double[] BestIou(IReadOnlyList<Box> boxes, Tensor anchors)
     {

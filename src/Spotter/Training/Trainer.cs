@@ -50,8 +50,9 @@ public static class Trainer
         reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
         data.Warm();
 
-        torch.manual_seed(config.Seed);
         var spec = config.ModelFor(data.Dataset.Classes);
+        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.Train, spec));
+        torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
         var precision = Precisions.Resolve(config.Precision, device.type);
         using var learner = new Learner(model, data.TrainLoader, data.ValidLoader, new LearnerOptions

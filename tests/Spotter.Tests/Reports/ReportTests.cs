@@ -27,6 +27,7 @@ public sealed class ReportTests : IDisposable
         var (code, output, error) = CliRunner.Run("train", dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--batch", "8",
             "--epochs", "1", "--freeze-epochs", "0", "--lr", "1e-3", "--out", run, "--device", "cpu");
         Assert.True(code == 0, error + output);
+        Assert.Contains("Anchor coverage at 64x64:", output);
         return run;
     }
 
@@ -106,6 +107,23 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(new Box(60, 60, 61, 61), missed.Object.Box);
         Assert.Equal(1, coverage.Rows.Single(r => r.Class == "cell" && r.Bucket == "small").Boxes - coverage.Rows.Single(r => r.Class == "cell" && r.Bucket == "small").Reached);
         Assert.Contains("small", coverage.Advice());
+    }
+
+    [Fact]
+    public void Training_advice_names_the_smallest_size_at_which_every_class_reaches_its_anchors()
+    {
+        // A 16 x 16 px object in a 640 px photo: 3 px at a 128 px input, where no anchor reaches it.
+        var image = new ImageRecord("x", "x.jpg", 640, 640, [new LabeledBox(0, new Box(300, 300, 316, 316)), new LabeledBox(1, new Box(100, 100, 400, 400))]);
+        var spec = ModelSpec.For(ModelTask.Detect, "tiny", ["dot", "cell"], 128);
+
+        var advice = AnchorCoverage.TrainingAdvice([image], spec);
+        var atFullSize = AnchorCoverage.TrainingAdvice([image], spec with { InputSize = 640 });
+
+        Assert.StartsWith("Anchor coverage at 128x128: 50.0 % of the training boxes reach an anchor", advice);
+        Assert.Contains("fewest: dot 0.0 %", advice);
+        Assert.Matches(@"At --size (\d+) every class reaches 95 %", advice);
+        Assert.Contains("fewest: dot 100.0 %", atFullSize);
+        Assert.DoesNotContain("--size", atFullSize);
     }
 
     [Fact]
