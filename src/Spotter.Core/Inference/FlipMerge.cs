@@ -23,9 +23,9 @@ public static class FlipMerge
     {
         for (var row = 0; row < count * 3 * size; row++)
         {
-            var source = pixels.Slice(row * size, size);
             var target = destination.Slice(row * size, size);
-            for (var x = 0; x < size; x++) target[x] = source[size - 1 - x];
+            pixels.Slice(row * size, size).CopyTo(target);
+            target.Reverse();
         }
     }
 

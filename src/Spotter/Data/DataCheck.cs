@@ -46,7 +46,8 @@ public static class DataCheck
         return result;
     }
 
-    private static List<(string, int, int, IReadOnlyDictionary<string, int>)> PerClass(Dataset dataset)
+    /// <summary>Per class: objects, images holding one, and objects per split (no file is opened).</summary>
+    public static List<(string Class, int Objects, int Images, IReadOnlyDictionary<string, int> PerSplit)> PerClass(Dataset dataset)
     {
         var splitOf = dataset.Splits.ToDictionary(s => s.Key, s => s.Value.ToHashSet());
         return dataset.Classes.Select((name, c) =>

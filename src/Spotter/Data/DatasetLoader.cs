@@ -45,8 +45,7 @@ public static class DatasetLoader
         if (found.Count > 1)
             throw new SpotterException($"{path}: holds more than one dataset: {string.Join("; ", found.Select(f => $"{f.Format} ({f.Description})"))}; " +
                 $"say which with {string.Join(" or ", found.Select(f => f.Format + ":" + path))}");
-        var dataset = found[0].Load(imageFolder);
-        return dataset;
+        return found[0].Load(imageFolder);
     }
 
     private static (string? Format, string Path) SplitPrefix(string spec)

@@ -14,18 +14,24 @@ public static class DetectorEvaluation
     /// <summary>A split of a dataset, its classes renumbered to the model's; images the task cannot use are left out.</summary>
     /// <param name="unreadable">Told about each image left out because its file cannot be read (the message names it).</param>
     public static EvaluationReport Run(IDetector detector, Dataset dataset, string split, int batchSize = 16, Action<int, int>? progress = null,
-        Action<string>? unreadable = null)
+        Action<string>? unreadable = null) =>
+        Run(detector, ImagesToScore(detector.Info, dataset, split, unreadable), batchSize, progress);
+
+    /// <summary>
+    /// A split's images as a model scores them: in the model's class indices, those the task can use
+    /// (a largest-object model needs an object), and whose file reads (the others go to <paramref name="unreadable"/>).
+    /// </summary>
+    public static IReadOnlyList<ImageRecord> ImagesToScore(DetectorInfo info, Dataset dataset, string split, Action<string>? unreadable = null)
     {
-        var images = ToModelClasses(dataset, DatasetSplits.Select(dataset, split), detector.Info.Classes)
-            .Where(r => Models.ModelSpec.CanUse(detector.Info.Task, r))
+        var images = ToModelClasses(dataset, DatasetSplits.Select(dataset, split), info.Classes)
+            .Where(r => Models.ModelSpec.CanUse(info.Task, r))
             .Where(r =>
             {
                 if (ImageFile.ReadProblem(r.Path) is not { } problem) return true;
                 unreadable?.Invoke(problem);
                 return false;
             }).ToList();
-        if (images.Count == 0) throw new SpotterException($"{dataset.Source}: split '{split}' has no images to evaluate on");
-        return Run(detector, images, batchSize, progress);
+        return images.Count > 0 ? images : throw new SpotterException($"{dataset.Source}: split '{split}' has no images to score");
     }
 
     /// <summary>Images whose class indices are the model's.</summary>

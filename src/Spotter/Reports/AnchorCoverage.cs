@@ -123,13 +123,15 @@ public sealed class AnchorCoverage
     private static double[] BestIou(IReadOnlyList<Box> boxes, Tensor anchors)
     {
         var result = new double[boxes.Count];
+        using var anchors32 = anchors.to(float32);
+        // Small chunks: the IoU matrix (chunk x anchors) stays in cache and never needs a fresh mapping.
         const int Chunk = 8;
         for (var start = 0; start < boxes.Count; start += Chunk)
         {
             using var scope = NewDisposeScope();
             var part = boxes.Skip(start).Take(Chunk).SelectMany(b => new[] { b.X1, b.Y1, b.X2, b.Y2 }).ToArray();
             var corners = tensor(part, [part.Length / 4, 4]);
-            var best = BoxOps.Iou(corners, anchors.to(float32)).max(1).values.data<float>().ToArray();
+            var best = BoxOps.Iou(corners, anchors32).max(1).values.data<float>().ToArray();
             for (var i = 0; i < best.Length; i++) result[start + i] = best[i];
         }
         return result;

@@ -36,9 +36,7 @@ public static class RunReport
     public static Contents Write(string runFolder, Dataset dataset, string split, string? path = null, string device = "auto", int batchSize = 16)
     {
         using var detector = Detector.Load(runFolder, device);
-        var images = DetectorEvaluation.ToModelClasses(dataset, DatasetSplits.Select(dataset, split), detector.Classes)
-            .Where(i => ModelSpec.CanUse(detector.Info.Task, i) && ImageFile.ReadProblem(i.Path) is null).ToList();
-        if (images.Count == 0) throw new SpotterException($"{dataset.Source}: split '{split}' has no images to report on");
+        var images = DetectorEvaluation.ImagesToScore(detector.Info, dataset, split);
         return Write(runFolder, detector, dataset, split, images, DetectorEvaluation.DetectAll(detector, images, batchSize), path);
     }
 
@@ -172,11 +170,10 @@ public static class RunReport
     /// <param name="modelClasses">The classes the coverage is counted in (the model's; the dataset's own tables use the dataset's).</param>
     private static void DataSection(Page page, Dataset dataset, IReadOnlyList<string> modelClasses, int inputSize, AnchorCoverage coverage, IReadOnlyList<AnchorCoverage> bySize)
     {
-        var check = DataCheck.Run(dataset);
         page.Raw("<h3>Objects per class and split</h3>");
         var splits = dataset.Splits.Keys.ToList();
         page.Table(["class", "objects", "images", .. splits.Select(s => $"{s} objects")],
-            check.PerClass.Select(c => new[] { c.Class, c.Objects.ToString(CultureInfo.InvariantCulture), c.Images.ToString(CultureInfo.InvariantCulture) }
+            DataCheck.PerClass(dataset).Select(c => new[] { c.Class, c.Objects.ToString(CultureInfo.InvariantCulture), c.Images.ToString(CultureInfo.InvariantCulture) }
                 .Concat(splits.Select(s => c.PerSplit[s].ToString(CultureInfo.InvariantCulture))).ToArray()));
         var atInput = dataset.Images.SelectMany(i => i.Objects.Select(o => (o.ClassIndex, Box: o.Box.Scale((float)inputSize / i.Width, (float)inputSize / i.Height)))).ToList();
         page.Raw($"<h3>Box sizes and shapes at the {inputSize}x{inputSize} input</h3>");

@@ -86,7 +86,7 @@ public static class Trainer
         var found = DetectorEvaluation.DetectAll(detector, data.Valid, config.Batch);
         var report = DetectorEvaluation.FromDetections(detector.Info, data.Valid, found);
         WriteReport(report, detector.Spec, runFolder);
-        DrawSamples(detector, data.Valid, Path.Combine(runFolder, "samples.png"));
+        DrawSamples(detector, data.Valid, found, Path.Combine(runFolder, "samples.png"));
         Reports.RunReport.Write(runFolder, detector, data.Dataset, config.ValidSplit, data.Valid, found);
         reporter.Message($"Best epoch by {metric}, measured again on the {data.Valid.Count} validation images: {string.Join(", ", report.Metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
         if (config.TimeBudgetSeconds is { } budget)
@@ -189,11 +189,11 @@ public static class Trainer
     }
 
     /// <summary>samples.png: validation images, truth next to prediction (at the display threshold), boxes in original pixels.</summary>
-    private static void DrawSamples(Detector detector, IReadOnlyList<Data.ImageRecord> images, string path, int count = 6)
+    private static void DrawSamples(Detector detector, IReadOnlyList<Data.ImageRecord> images, IReadOnlyList<IReadOnlyList<Detection>> found, string path, int count = 6)
     {
         var picked = images.Take(count).ToList();
         if (picked.Count == 0) return;
-        var predictions = detector.Detect(picked.Select(i => i.Path).ToList());
+        var predictions = found.Take(count).Select(f => (IReadOnlyList<Detection>)f.Where(d => d.Score >= detector.Info.DefaultThreshold).ToList()).ToList();
         using var sheet = SampleSheet.Render(picked, predictions, detector.Classes);
         ImageGrid.Save(sheet, path);
     }

@@ -21,7 +21,10 @@ public static class CocoReader
         Read(jsonPath, [new SplitFile(jsonPath, null)], imageFolder);
 
     /// <param name="source">The dataset's name in messages (the file or the folder).</param>
-    public static Dataset Read(string source, IReadOnlyList<SplitFile> files, string? imageFolder = null)
+    public static Dataset Read(string source, IReadOnlyList<SplitFile> files, string? imageFolder = null) => Read(source, files, imageFolder, null);
+
+    /// <param name="listed">The dataset folder's listing, whose skipped links are reported.</param>
+    internal static Dataset Read(string source, IReadOnlyList<SplitFile> files, string? imageFolder, DatasetFolder? listed)
     {
         var documents = new List<(SplitFile File, JsonDocument Document)>();
         try
@@ -31,6 +34,7 @@ public static class CocoReader
             // The classes are the union of the files' categories by name, in the first file's id order.
             var categories = perFile.SelectMany(c => c).DistinctBy(c => c.Name).ToList();
             var builder = new DatasetBuilder(source, "coco", categories.Select(c => c.Name), categories.Select(c => c.Id));
+            listed?.ReportSkipped(builder);
             var classByName = categories.Select((c, i) => (c.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
             for (var f = 0; f < documents.Count; f++)
             {

@@ -57,7 +57,7 @@ public static class DatasetLayouts
         if (splits.Count > 1 && splits.GroupBy(s => s.Split).Any(g => g.Count() > 1))
             splits = splits.Select(s => s with { Split = Path.GetFileNameWithoutExtension(s.JsonPath) }).ToList();
         var description = string.Join(", ", files.Take(3).Select(f => Relative(folder, f))) + (files.Count > 3 ? $" and {files.Count - 3} more" : "");
-        return new DatasetLayout("coco", description, images => CocoReader.Read(folder.Root, splits, images));
+        return new DatasetLayout("coco", description, images => CocoReader.Read(folder.Root, splits, images, folder));
     }
 
     private static DatasetLayout? FindVoc(DatasetFolder folder)

@@ -44,7 +44,7 @@ public static class YoloReader
                 YamlScalarNode scalar => [scalar.Value ?? ""],
                 _ => throw new SpotterException($"{yamlPath}:{node.Start.Line}: '{key}' must be a path or a list of paths"),
             };
-            var images = entries.Where(e => !string.IsNullOrWhiteSpace(e)).SelectMany(e => ListImages(SplitPath(root, e), yamlPath, builder, listed)).ToList();
+            var images = entries.Where(e => !string.IsNullOrWhiteSpace(e)).SelectMany(e => ListImages(SplitPath(root, e), yamlPath, builder)).ToList();
             var ids = new List<string>();
             foreach (var image in images)
             {
@@ -133,14 +133,12 @@ public static class YoloReader
         return path;
     }
 
-    private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder, DatasetFolder? listed)
+    private static IEnumerable<string> ListImages(string entry, string yamlPath, DatasetBuilder builder)
     {
         if (Directory.Exists(entry))
         {
             var folder = DatasetFolder.List(entry);
-            // What the dataset's own listing skipped is reported already, under the path the user gave.
-            var inListed = listed is not null && Path.GetFullPath(entry).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(listed.Root)) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-            if (!inListed) folder.ReportSkipped(builder);
+            folder.ReportSkipped(builder); // once: the builder drops a problem already reported
             return folder.Files.Where(ImageFile.HasImageExtension).Order(StringComparer.Ordinal);
         }
         if (File.Exists(entry) && entry.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
