@@ -35,12 +35,14 @@ public static class DataCommand
         foreach (var option in anchors.Options) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
+            // Options first: a bad --size or anchor setting is one line before any work.
+            var sizes = (parse.GetValue(size) ?? []).Select(s => Spotter.Settings.Check.InputSize(s)).ToList();
+            var anchorSettings = anchors.Apply(parse, new Spotter.Models.Ssd.DetectorOptions()).Validated();
             var report = DataCheck.Run(DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images)));
             DataCheckPrinter.Print(report, output, parse.GetValue(all));
-            foreach (var inputSize in parse.GetValue(size) ?? [])
+            foreach (var inputSize in sizes)
             {
-                var spec = Spotter.Models.ModelSpec.For(ModelTask.Detect, Spotter.Models.Backbones.BackboneCatalog.ImageNetResNet18, report.Dataset.Classes, inputSize,
-                    detector: anchors.Apply(parse, new Spotter.Models.Ssd.DetectorOptions()).Validated());
+                var spec = Spotter.Models.ModelSpec.For(ModelTask.Detect, Spotter.Models.Backbones.BackboneCatalog.ImageNetResNet18, report.Dataset.Classes, inputSize, detector: anchorSettings);
                 output.WriteLine();
                 AnchorCoveragePrinter.Print(Spotter.Reports.AnchorCoverage.Measure(report.Dataset.Images, report.Dataset.Classes, spec), output);
             }
