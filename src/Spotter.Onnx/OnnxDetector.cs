@@ -74,7 +74,8 @@ public sealed class OnnxDetector : DetectorBase
             var classes = JsonSerializer.Deserialize<List<string>>(Get("classes")) ?? throw new JsonException("null");
             var task = EnumNames.Parse<ModelTask>(Get("task"), "task");
             return new DetectorInfo(task, classes, int.Parse(Get("input_size"), System.Globalization.CultureInfo.InvariantCulture),
-                task.DisplayThreshold(), "onnxruntime", "cpu");
+                task.DisplayThreshold(), "onnxruntime", "cpu",
+                NmsIou: metadata.TryGetValue("nms_iou", out var iou) ? float.Parse(iou, System.Globalization.CultureInfo.InvariantCulture) : 0.5f);
         }
         catch (Exception e) when (e is JsonException or FormatException)
         {

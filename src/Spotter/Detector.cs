@@ -25,7 +25,8 @@ public sealed class Detector : DetectorBase
     private readonly object _gate = new();
 
     private Detector(IImageModel model, Device device, bool ownsModel, Precision precision = Precision.Fp32)
-        : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString(), precision))
+        : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString(), precision,
+            (float)model.Spec.DetectorSettings.NmsIou))
     {
         _model = model;
         _device = device;

@@ -17,14 +17,17 @@ public static class DetectCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var precision = ModelOpener.PrecisionOption();
+        var tiles = new TileOptions();
         var tta = new Option<bool>("--tta") { Description = "Test-time flip: also run each image mirrored left-right and fuse the two answers (twice the compute)" };
         var command = new Command("detect", "Run a trained model on images: annotated images and detections.json (boxes in original pixels).")
             { run, inputs, outFolder, threshold, json, batch, device, precision, tta };
+        foreach (var option in tiles.All) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var files = InputFiles.Expand(parse.GetValue(inputs)!);
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             detector.TestTimeFlip = parse.GetValue(tta);
+            detector.Tiling = tiles.Parse(parse);
             var folder = parse.GetValue(outFolder)!;
             var skipped = 0;
             var results = DetectFiles.Run(detector, files, folder, Thresholds.Check(parse.GetValue(threshold)), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),

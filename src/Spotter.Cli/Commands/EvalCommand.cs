@@ -17,16 +17,19 @@ public static class EvalCommand
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var precision = ModelOpener.PrecisionOption();
+        var tiles = new TileOptions();
         var tta = new Option<bool>("--tta") { Description = "Test-time flip: also run each image mirrored left-right and fuse the two answers (twice the compute)" };
         var images = DataCommand.ImagesOption();
         var metric = new Option<string>("--metric") { Description = "detect: which mAP the table leads with: voc (all-point, IoU 0.5), voc07 (11-point) or coco (0.5:0.95); --json prints all", DefaultValueFactory = _ => "voc" };
         metric.AcceptOnlyFromAmong("voc", "voc07", "coco");
         var command = new Command("eval", "Measure a trained model on a dataset split: mAP for detection; accuracy, L1 and mean IoU for the largest-object tasks.")
             { run, dataset, split, json, batch, device, images, metric, precision, tta };
+        foreach (var option in tiles.All) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             detector.TestTimeFlip = parse.GetValue(tta);
+            detector.Tiling = tiles.Parse(parse);
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
             var splitName = parse.GetValue(split)!;
             var report = DetectorEvaluation.Run(detector, data, splitName, Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),

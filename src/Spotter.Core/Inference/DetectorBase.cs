@@ -1,4 +1,5 @@
 using SkiaSharp;
+using Spotter.Boxes;
 using Spotter.Data;
 
 namespace Spotter.Inference;
@@ -22,11 +23,28 @@ public abstract class DetectorBase : IDetector
     /// </summary>
     public bool TestTimeFlip { get; set; }
 
+    /// <summary>
+    /// Sliced inference (<see cref="Inference.Tiling"/>): large images are cut into tiles at (near)
+    /// native resolution, run with the whole image, and the answers merged. Detectors only; off (null) by default.
+    /// </summary>
+    public Tiling? Tiling
+    {
+        get;
+        set => field = value is null || Info.Task == ModelTask.Detect ? value
+            : throw new SpotterException("tiling (--tile) is for detectors; a largest-object model gives one box per image");
+    }
+
+    /// <summary>
+    /// The input size to decode images for (<see cref="ImageFile.DecodeForInput(string, int, out int, out int)"/>):
+    /// the model's, or, with tiling, no reduction at all - tiles are cut from the image's own pixels.
+    /// </summary>
+    public int DecodeSize => Tiling is null ? Info.InputSize : int.MaxValue;
+
     public IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null) => Detect([imagePath], threshold)[0];
 
     public IReadOnlyList<Detection> Detect(Stream image, float? threshold = null)
     {
-        using var bitmap = ImageFile.DecodeForInput(image, Info.InputSize, out var width, out var height);
+        using var bitmap = ImageFile.DecodeForInput(image, DecodeSize, out var width, out var height);
         return DetectDecoded([new DecodedImage(bitmap, width, height)], threshold)[0];
     }
 
@@ -39,7 +57,7 @@ public abstract class DetectorBase : IDetector
         {
             foreach (var path in imagePaths)
             {
-                var bitmap = ImageFile.DecodeForInput(path, Info.InputSize, out var width, out var height);
+                var bitmap = ImageFile.DecodeForInput(path, DecodeSize, out var width, out var height);
                 images.Add(new DecodedImage(bitmap, width, height));
             }
             return DetectDecoded(images, threshold);
@@ -60,17 +78,60 @@ public abstract class DetectorBase : IDetector
     public IReadOnlyList<IReadOnlyList<Detection>> DetectDecoded(IReadOnlyList<DecodedImage> images, float? threshold = null)
     {
         if (images.Count == 0) return [];
+        var found = Tiling is { } tiling ? images.Select(image => DetectTiled(image, tiling)).ToList() : DetectWhole(images);
+        var minimum = threshold ?? Info.DefaultThreshold;
+        return found.Select(list => (IReadOnlyList<Detection>)list.Where(d => d.Score >= minimum).ToList()).ToList();
+    }
+
+    // Each image squashed whole: all detections in the image's pixels.
+    private IReadOnlyList<IReadOnlyList<Detection>> DetectWhole(IReadOnlyList<DecodedImage> images)
+    {
         var size = Info.InputSize;
         var plane = 3 * size * size;
         var pixels = new byte[images.Count * plane];
         Parallel.For(0, images.Count, i => ImagePixels.SquashedPlanes(images[i].Bitmap, size, pixels.AsSpan(i * plane, plane)));
         var found = Run(pixels, images.Count);
-        var minimum = threshold ?? Info.DefaultThreshold;
-        return images.Select((image, i) => (IReadOnlyList<Detection>)found[i]
-            .Where(d => d.Score >= minimum)
-            .Select(d => d.FromInput(size, image.Width, image.Height))
-            .ToList()).ToList();
+        return images.Select((image, i) => (IReadOnlyList<Detection>)found[i].Select(d => d.FromInput(size, image.Width, image.Height)).ToList()).ToList();
     }
+
+    // The whole image and its tiles, TilesPerBatch views at a time, merged in the image's pixels.
+    private IReadOnlyList<Detection> DetectTiled(DecodedImage image, Tiling tiling)
+    {
+        var bitmap = image.Bitmap;
+        var tiles = tiling.Plan(bitmap.Width, bitmap.Height, Info.InputSize);
+        if (tiles.Count == 0) return DetectWhole([image])[0];
+        var found = DetectWhole([image])[0].Select(d => new TileMerge.Found(d, Cut: false, FromWholeImage: true)).ToList();
+        var size = Info.InputSize;
+        var plane = 3 * size * size;
+        var (sx, sy) = ((float)image.Width / bitmap.Width, (float)image.Height / bitmap.Height);
+        foreach (var batch in tiles.Chunk(TilesPerBatch))
+        {
+            var pixels = new byte[batch.Length * plane];
+            Parallel.For(0, batch.Length, i =>
+            {
+                using var tile = new SKBitmap();
+                if (!bitmap.ExtractSubset(tile, batch[i])) throw new InvalidOperationException($"tile {batch[i]} outside the {bitmap.Width}x{bitmap.Height} image");
+                ImagePixels.SquashedPlanes(tile, size, pixels.AsSpan(i * plane, plane));
+            });
+            var results = Run(pixels, batch.Length);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var t = batch[i];
+                foreach (var d in results[i])
+                {
+                    // Input pixels -> the tile -> the decoded bitmap -> the image's own pixels.
+                    var inBitmap = d.Box.Scale((float)t.Width / size, (float)t.Height / size);
+                    inBitmap = new Box(inBitmap.X1 + t.Left, inBitmap.Y1 + t.Top, inBitmap.X2 + t.Left, inBitmap.Y2 + t.Top);
+                    var cut = TileMerge.IsCut(inBitmap, t, bitmap.Width, bitmap.Height);
+                    found.Add(new TileMerge.Found(d with { Box = inBitmap.Scale(sx, sy).ClipTo(image.Width, image.Height) }, cut, FromWholeImage: false));
+                }
+            }
+        }
+        return TileMerge.Merge(found, Info.NmsIou);
+    }
+
+    /// <summary>Tiles run through the model at once (bounds the memory a very large image needs).</summary>
+    private const int TilesPerBatch = 16;
 
     /// <summary>
     /// Images already squashed to the input size, as RGB bytes in planes (count x 3 x S x S, see

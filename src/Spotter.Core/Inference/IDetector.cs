@@ -16,6 +16,12 @@ public interface IDetector : IDisposable
     /// <summary>Test-time flip: also run each image mirrored left-right and merge the answers (twice the compute).</summary>
     bool TestTimeFlip { get; set; }
 
+    /// <summary>Sliced inference for large images (<see cref="Inference.Tiling"/>); null (the default) runs each image whole.</summary>
+    Tiling? Tiling { get; set; }
+
+    /// <summary>The input size to give <see cref="Data.ImageFile.DecodeForInput(string, int, out int, out int)"/> for this detector (tiling decodes at full size).</summary>
+    int DecodeSize { get; }
+
     IReadOnlyList<Detection> Detect(string imagePath, float? threshold = null);
 
     IReadOnlyList<Detection> Detect(Stream image, float? threshold = null);

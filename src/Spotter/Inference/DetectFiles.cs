@@ -41,7 +41,7 @@ public static class DetectFiles
         var done = 0;
         foreach (var batch in files.Chunk(Math.Max(1, batchSize)))
         {
-            var (chunk, decoded) = DecodeReadable(batch, detector.Info.InputSize, skipped);
+            var (chunk, decoded) = DecodeReadable(batch, detector.DecodeSize, skipped);
             try
             {
                 var found = detector.DetectDecoded(decoded, threshold);
@@ -68,7 +68,7 @@ public static class DetectFiles
     }
 
     /// <summary>The files that decode, decoded as every prediction path does; the others are reported to <paramref name="skipped"/>.</summary>
-    private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int inputSize, Action<string>? skipped)
+    private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int decodeSize, Action<string>? skipped)
     {
         var kept = new List<string>(paths.Count);
         var bitmaps = new List<DecodedImage>(paths.Count);
@@ -76,7 +76,7 @@ public static class DetectFiles
         {
             try
             {
-                var bitmap = ImageFile.DecodeForInput(path, inputSize, out var width, out var height);
+                var bitmap = ImageFile.DecodeForInput(path, decodeSize, out var width, out var height);
                 bitmaps.Add(new DecodedImage(bitmap, width, height));
                 kept.Add(path);
             }

@@ -71,7 +71,28 @@ public sealed class SyntheticDatasetTests : IDisposable
         Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void Small_object_scenes_are_large_jpegs_with_many_objects_of_12_to_30_pixels()
+    {
+        var options = SyntheticOptions.Parse("synthetic:count=3,size=768,seed=6,objects=small");
+        Assert.True(options.SmallObjects);
+
+        var dataset = SyntheticDataset.Load(options, _cache);
+
+        Assert.All(dataset.Images, i => Assert.EndsWith(".jpg", i.Path));
+        Assert.All(dataset.Images, i => Assert.InRange(i.Objects.Count, 3, 12)); // 0.6-1.2 per 256 x 256: 5-11
+        Assert.All(dataset.Images.SelectMany(i => i.Objects), o =>
+        {
+            Assert.True(o.Box.IsInside(768, 768));
+            Assert.InRange(Math.Max(o.Box.Width, o.Box.Height), 9, 40);  // 12-30 px, stretched by aspect 0.75-1.25 and turned
+            Assert.True(o.Box.Area < Spotter.Boxes.Box.SmallArea * 1.6f);
+        });
+        var mixed = SyntheticDataset.Load(new SyntheticOptions(Count: 3, Size: 768, Seed: 6), _cache); // cached apart
+        Assert.NotEqual(Path.GetDirectoryName(dataset.Images[0].Path), Path.GetDirectoryName(mixed.Images[0].Path));
+    }
+
     [Theory]
+    [InlineData("synthetic:objects=tiny")]
     [InlineData("synthetic:count=0")]
     [InlineData("synthetic:size=10")]
     [InlineData("synthetic:colour=red")]

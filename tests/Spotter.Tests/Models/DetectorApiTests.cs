@@ -120,6 +120,35 @@ public sealed class DetectorApiTests(TrainingFixture fixture) : IClassFixture<Tr
         Assert.Equal((1024, 768), (ImageFile.Probe(Path.Combine(output, "large.png")).Width, ImageFile.Probe(Path.Combine(output, "large.png")).Height));
     }
 
+    [Fact]
+    public void Tiled_detection_is_the_same_by_api_and_cli_and_a_bad_tile_option_is_one_line()
+    {
+        var run = SaveDetector(); // 128 px input; --tile 200 on a 1024 x 768 JPEG: 6 x 4 tiles + the whole image
+        var large = Path.Combine(_folder, "tiled.jpg");
+        using (var source = SKBitmap.Decode(fixture.Dataset.Images[4].Path))
+        using (var scaled = source.Resize(new SKImageInfo(1024, 768), new SKSamplingOptions(SKCubicResampler.Mitchell)))
+            Spotter.Tests.Data.Fixtures.WriteImage(large, scaled, SKEncodedImageFormat.Jpeg);
+
+        using var detector = Detector.Load(run, "cpu");
+        detector.Tiling = new Tiling(200, 0.25f);
+        Assert.Equal(int.MaxValue, detector.DecodeSize); // tiles are cut from the full decode
+        var fromApi = detector.Detect(large, threshold: 0.01f);
+        var output = Path.Combine(_folder, "detect-tiled");
+        var (code, _, error) = CliRunner.Run("detect", run, large, "--out", output, "--threshold", "0.01", "--device", "cpu", "--tile", "200", "--tile-overlap", "0.25");
+        Assert.True(code == 0, error);
+        var fromCli = Assert.Single(ImageDetections.FromJson(File.ReadAllText(Path.Combine(output, ImageDetections.FileName))));
+
+        Assert.NotEmpty(fromApi);
+        Assert.Equal(fromApi.Select(d => (d.Class, d.Box)), fromCli.Detections.Select(d => (d.Class, d.Box)));
+        Assert.All(fromApi, d => Assert.True(d.Box.IsInside(1024, 768), $"{d.Box} outside the image"));
+        Assert.Contains(fromApi, d => d.Box.X2 > 512 && d.Box.Y2 > 384);  // tiles from the far corner map back there
+
+        (code, _, error) = CliRunner.Run("detect", run, large, "--out", Path.Combine(_folder, "bad"), "--tile", "huge");
+        Assert.Equal(1, code);
+        Assert.Equal("spotter: --tile must be 'auto' or a size in pixels (got 'huge')", error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_folder, "bad")));
+    }
+
     [Theory]
     [InlineData(SKEncodedImageFormat.Png, 800, 600, 800, 600)]  // only JPEG decodes at a reduced scale
     [InlineData(SKEncodedImageFormat.Jpeg, 200, 150, 200, 150)] // not twice the input on both sides

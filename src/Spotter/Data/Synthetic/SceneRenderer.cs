@@ -51,14 +51,41 @@ public static class SceneRenderer
         return new Scene(bitmap, objects);
     }
 
-    private static void DrawBackground(SKCanvas canvas, int size, Random rng)
+    /// <summary>
+    /// A large scene with many small objects (12-30 px, 0.6-1.2 per 256 x 256 px of image, none
+    /// dominant) on the same kind of background, its clutter as dense per pixel as in
+    /// <see cref="Render"/>'s 256 px scenes, so a 256 px tile of it looks like one of those.
+    /// </summary>
+    public static Scene RenderSmallObjects(int size, Random rng)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(bitmap);
+        var scale = size / 256f;
+        DrawBackground(canvas, size, rng, lineFactor: scale, blobFactor: scale * scale);
+        var objects = new List<(int, Box)>();
+        var wanted = (int)Math.Round(scale * scale * (0.6 + 0.6 * rng.NextDouble()));
+        for (var tries = 0; objects.Count < wanted && tries < wanted * 10; tries++)
+        {
+            var classIndex = rng.Next(Classes.Length);
+            using var outline = Outline(classIndex, size, rng, 12f, 30f);
+            var box = Bounds(outline);
+            if (objects.Any(o => Overlaps(o.Item2, box))) continue;
+            using var paint = new SKPaint { IsAntialias = true, Color = ObjectColour(classIndex, rng), Style = SKPaintStyle.Fill };
+            canvas.DrawPath(outline, paint);
+            objects.Add((classIndex, box));
+        }
+        return new Scene(bitmap, objects);
+    }
+
+    private static void DrawBackground(SKCanvas canvas, int size, Random rng, float lineFactor = 1, float blobFactor = 1)
     {
         canvas.Clear(Hsv(rng.NextSingle() * 360, 0.1f + 0.4f * rng.NextSingle(), 0.3f + 0.5f * rng.NextSingle()));
         using (var noise = SKShader.CreatePerlinNoiseFractalNoise(0.02f + 0.08f * rng.NextSingle(), 0.02f + 0.08f * rng.NextSingle(), 3, rng.Next(1000)))
         using (var paint = new SKPaint { Shader = noise, Color = SKColors.White.WithAlpha(110), BlendMode = SKBlendMode.Overlay })
             canvas.DrawRect(0, 0, size, size, paint);
         using var stroke = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Stroke };
-        for (var i = 0; i < rng.Next(10, 25); i++)
+        // The bound is drawn again at each step (as it always was: changing it would change every scene).
+        for (var i = 0; i < rng.Next(10, 25) * lineFactor; i++)
         {
             stroke.Color = Hsv(rng.NextSingle() * 360, rng.NextSingle(), rng.NextSingle()).WithAlpha((byte)rng.Next(80, 220));
             stroke.StrokeWidth = 1 + 2 * rng.NextSingle();
@@ -68,7 +95,7 @@ public static class SceneRenderer
             canvas.DrawPath(path, stroke);
         }
         using var blob = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill };
-        for (var i = 0; i < rng.Next(10, 30); i++)
+        for (var i = 0; i < rng.Next(10, 30) * blobFactor; i++)
         {
             blob.Color = Hsv(rng.NextSingle() * 360, rng.NextSingle(), rng.NextSingle()).WithAlpha((byte)rng.Next(120, 255));
             var p = Point(size, rng);

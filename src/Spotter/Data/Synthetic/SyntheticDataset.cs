@@ -17,7 +17,7 @@ public static class SyntheticDataset
 
     public static Dataset Load(SyntheticOptions options, string? cacheDirectory = null)
     {
-        var folder = Path.Combine(cacheDirectory ?? SpotterPaths.CacheDirectory, "synthetic", $"v{RendererVersion}-n{options.Count}-s{options.Size}-seed{options.Seed}");
+        var folder = Path.Combine(cacheDirectory ?? SpotterPaths.CacheDirectory, "synthetic", $"v{RendererVersion}-n{options.Count}-s{options.Size}-seed{options.Seed}" + (options.SmallObjects ? "-small" : ""));
         if (!Directory.Exists(folder)) Generate(options, folder);
         var voc = VocReader.Read(folder);
         return new Dataset("synthetic", "synthetic", voc.Classes, voc.Images, voc.Splits, voc.Problems);
@@ -34,12 +34,14 @@ public static class SyntheticDataset
         {
             var id = $"synthetic_{index:D5}";
             var rng = new Random(Seeds.Mix(options.Seed, index, RendererVersion));
-            var scene = SceneRenderer.Render(options.Size, rng);
+            var scene = options.SmallObjects ? SceneRenderer.RenderSmallObjects(options.Size, rng) : SceneRenderer.Render(options.Size, rng);
+            // Large scenes are stored as JPEG, as photos are (a 2000 x 2000 PNG of noise is ~10 MB).
+            var (format, extension) = options.SmallObjects ? (SKEncodedImageFormat.Jpeg, ".jpg") : (SKEncodedImageFormat.Png, ".png");
             using (scene.Image)
-            using (var data = scene.Image.Encode(SKEncodedImageFormat.Png, 100))
-                File.WriteAllBytes(Path.Combine(images, id + ".png"), data.ToArray());
+            using (var data = scene.Image.Encode(format, options.SmallObjects ? 92 : 100))
+                File.WriteAllBytes(Path.Combine(images, id + extension), data.ToArray());
             var record = new ImageRecord(id, "", options.Size, options.Size, scene.Objects.Select(o => new LabeledBox(o.ClassIndex, o.Box)).ToList());
-            File.WriteAllText(Path.Combine(annotations, id + ".xml"), VocWriter.ToXml(record, id + ".png", SceneRenderer.Classes).ToString());
+            File.WriteAllText(Path.Combine(annotations, id + ".xml"), VocWriter.ToXml(record, id + extension, SceneRenderer.Classes).ToString());
         });
         WriteSplits(options, Directory.CreateDirectory(Path.Combine(temp, "ImageSets", "Main")).FullName);
         try
