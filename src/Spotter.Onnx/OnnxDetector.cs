@@ -75,7 +75,8 @@ public sealed class OnnxDetector : DetectorBase
             var task = EnumNames.Parse<ModelTask>(Get("task"), "task");
             return new DetectorInfo(task, classes, int.Parse(Get("input_size"), System.Globalization.CultureInfo.InvariantCulture),
                 task.DisplayThreshold(), "onnxruntime", "cpu",
-                NmsIou: metadata.TryGetValue("nms_iou", out var iou) ? float.Parse(iou, System.Globalization.CultureInfo.InvariantCulture) : 0.5f);
+                NmsIou: metadata.TryGetValue("nms_iou", out var iou) ? float.Parse(iou, System.Globalization.CultureInfo.InvariantCulture) : 0.5f,
+                TrainedTile: metadata.TryGetValue("tile", out var tile) ? int.Parse(tile, System.Globalization.CultureInfo.InvariantCulture) : null);
         }
         catch (Exception e) when (e is JsonException or FormatException)
         {

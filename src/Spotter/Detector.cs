@@ -26,7 +26,7 @@ public sealed class Detector : DetectorBase
 
     private Detector(IImageModel model, Device device, bool ownsModel, Precision precision = Precision.Fp32)
         : base(new DetectorInfo(model.Spec.Task, model.Spec.Classes, model.InputSize, model.Spec.Task.DisplayThreshold(), "torchsharp", device.ToString(), precision,
-            (float)model.Spec.DetectorSettings.NmsIou))
+            (float)model.Spec.DetectorSettings.NmsIou, model.Spec.Tile))
     {
         _model = model;
         _device = device;

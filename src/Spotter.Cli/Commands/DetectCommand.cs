@@ -27,7 +27,7 @@ public static class DetectCommand
             var files = InputFiles.Expand(parse.GetValue(inputs)!);
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             detector.TestTimeFlip = parse.GetValue(tta);
-            detector.Tiling = tiles.Parse(parse);
+            tiles.Apply(parse, detector, error);
             var folder = parse.GetValue(outFolder)!;
             var skipped = 0;
             var results = DetectFiles.Run(detector, files, folder, Thresholds.Check(parse.GetValue(threshold)), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),

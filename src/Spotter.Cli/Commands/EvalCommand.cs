@@ -29,7 +29,7 @@ public static class EvalCommand
         {
             using var detector = ModelOpener.Open(parse.GetValue(run)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
             detector.TestTimeFlip = parse.GetValue(tta);
-            detector.Tiling = tiles.Parse(parse);
+            tiles.Apply(parse, detector, error);
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
             var splitName = parse.GetValue(split)!;
             var report = DetectorEvaluation.Run(detector, data, splitName, Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),

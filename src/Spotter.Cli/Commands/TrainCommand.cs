@@ -37,6 +37,8 @@ public static class TrainCommand
         var precision = ModelOpener.PrecisionOption();
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Random seed" };
         var images = DataCommand.ImagesOption();
+        var tiles = new TileOptions();
+        tiles.Tile.Description = "Sliced training for small objects in large images: images over 1.5 tiles train as overlapping tiles of this many of their own pixels ('auto': --size) and whole; validation runs tiled; detect and eval then take the same --tile";
         var largest = new SettingsOptions<LargestHeadOptions>(defaults.Largest);
         var detector = new SettingsOptions<DetectorOptions>(defaults.Detector);
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
@@ -44,7 +46,7 @@ public static class TrainCommand
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
             clipNorm, trainSplit, validSplit, noAugment, patience, device, precision, seed, images,
         };
-        foreach (var option in largest.Options.Concat(detector.Options)) command.Options.Add(option);
+        foreach (var option in largest.Options.Concat(detector.Options).Concat(tiles.All)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var reporter = new ConsoleReporter(output, error, SpotterCli.IsInteractive(error));
@@ -68,6 +70,8 @@ public static class TrainCommand
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
+                Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size)) : null,
+                TileOverlap = parse.GetValue(tiles.Overlap),
             };
             var folder = parse.GetValue(outFolder) ?? throw new SpotterException("give --out RUN_DIR, the run folder to create");
             return Finish(Trainer.Train(config, folder, reporter, resume: false, cancel.Token), output);

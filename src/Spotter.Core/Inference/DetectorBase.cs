@@ -11,7 +11,11 @@ namespace Spotter.Inference;
 /// </summary>
 public abstract class DetectorBase : IDetector
 {
-    protected DetectorBase(DetectorInfo info) => Info = info;
+    protected DetectorBase(DetectorInfo info)
+    {
+        Info = info;
+        Tiling = info.TrainedTile is { } side ? new Tiling(side) : null;
+    }
 
     public DetectorInfo Info { get; }
 
@@ -25,13 +29,16 @@ public abstract class DetectorBase : IDetector
 
     /// <summary>
     /// Sliced inference (<see cref="Inference.Tiling"/>): large images are cut into tiles at (near)
-    /// native resolution, run with the whole image, and the answers merged. Detectors only; off (null) by default.
+    /// native resolution, run with the whole image, and the answers merged. Detectors only. Off
+    /// (null) by default, except for a model trained on tiles (<see cref="DetectorInfo.TrainedTile"/>);
+    /// an automatic tile size is then the trained one, else the input size.
     /// </summary>
     public Tiling? Tiling
     {
         get;
-        set => field = value is null || Info.Task == ModelTask.Detect ? value
-            : throw new SpotterException("tiling (--tile) is for detectors; a largest-object model gives one box per image");
+        set => field = value is null ? null
+            : Info.Task != ModelTask.Detect ? throw new SpotterException("tiling (--tile) is for detectors; a largest-object model gives one box per image")
+            : value with { TileSize = value.TileSize ?? Info.TrainedTile ?? Info.InputSize };
     }
 
     /// <summary>

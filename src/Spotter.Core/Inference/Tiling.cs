@@ -5,8 +5,8 @@ namespace Spotter.Inference;
 
 /// <summary>
 /// Sliced inference for images much larger than the network input: the image is cut into
-/// overlapping square tiles of <see cref="TileSize"/> of its own pixels (null = auto: the model's
-/// input size, so tiles run at native resolution), each tile squashed to the input as usual, plus
+/// overlapping square tiles of <see cref="TileSize"/> of its own pixels (null = auto: the tile size the
+/// model was trained on, else its input size, so tiles run at native resolution), each tile squashed to the input as usual, plus
 /// the whole image squashed (it finds the objects too large for a tile); the detections are mapped
 /// back and merged (<see cref="TileMerge"/>). An image no larger than 1.5 tiles on both sides is
 /// run whole, as without tiling. Small objects that the squash would shrink to a few pixels keep
@@ -23,12 +23,13 @@ public sealed record Tiling(int? TileSize = null, float Overlap = Tiling.Default
 
     public float Overlap { get; init; } = Overlap is >= 0 and < 0.9f ? Overlap : throw new SpotterException("--tile-overlap must be from 0 to below 0.9");
 
-    /// <summary>"auto" or a whole number of pixels, as typed after <c>--tile</c>.</summary>
-    public static Tiling Parse(string text, float overlap = DefaultOverlap)
+    /// <summary>"auto", "none" (null: no tiling) or a whole number of pixels, as typed after <c>--tile</c>.</summary>
+    public static Tiling? Parse(string text, float overlap = DefaultOverlap)
     {
+        if (text.Equals("none", StringComparison.OrdinalIgnoreCase)) return null;
         if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return new Tiling(null, overlap);
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var size)) return new Tiling(size, overlap);
-        throw new SpotterException($"--tile must be 'auto' or a size in pixels (got '{text}')");
+        throw new SpotterException($"--tile must be 'auto', 'none' or a size in pixels (got '{text}')");
     }
 
     /// <summary>The tile side in the image's pixels for a model with this input size.</summary>

@@ -79,6 +79,7 @@ public static class OnnxExport
                 metadata["score_threshold"] = threshold.ToString("R", CultureInfo.InvariantCulture);
                 metadata["nms_iou"] = detector.NmsIou.ToString("R", CultureInfo.InvariantCulture);
                 metadata["max_detections"] = (options.MaxDetections ?? detector.MaxDetections).ToString(CultureInfo.InvariantCulture);
+                if (spec.Tile is { } tile) metadata["tile"] = tile.ToString(CultureInfo.InvariantCulture); // trained on tiles: run tiled
                 break;
             case LargestObjectModel largest:
                 OnnxHeads.Largest(g, InputName, largest);

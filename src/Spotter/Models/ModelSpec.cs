@@ -46,6 +46,14 @@ public sealed record ModelSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DetectorOptions? Detector { get; init => field = value?.Validated(); }
 
+    /// <summary>
+    /// The tile side (in image pixels) of sliced training, or null: a model trained on tiles sees
+    /// small objects at native resolution, so by default it runs tiled too (<see cref="Inference.Tiling"/>).
+    /// </summary>
+    [JsonPropertyName("tile")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Tile { get; init => field = value is null or >= 32 ? value : throw new SpotterException("tile must be at least 32 pixels"); }
+
     [JsonPropertyName("input")] public string Input { get; init; } = "RGB 0..1, squashed to input_size x input_size; normalisation is inside the model";
     [JsonPropertyName("spotter_version")] public string SpotterVersion { get; init; } = SpotterInfo.Version;
 
@@ -105,7 +113,7 @@ public sealed record ModelSpec
                 throw new SpotterException($"{file}: made by a newer Spotter (format version {version}); update Spotter");
             if (version == 1) node = ModelSpecVersion1.Upgrade(node);
             var spec = node.Deserialize<ModelSpec>(Json) ?? throw new SpotterException($"{file}: empty");
-            return For(spec.Task, spec.Backbone, spec.Classes, spec.InputSize, spec.Largest, spec.Detector) with { SpotterVersion = spec.SpotterVersion };
+            return For(spec.Task, spec.Backbone, spec.Classes, spec.InputSize, spec.Largest, spec.Detector) with { SpotterVersion = spec.SpotterVersion, Tile = spec.Task == ModelTask.Detect ? spec.Tile : null };
         }
         catch (JsonException e)
         {

@@ -52,14 +52,26 @@ public sealed record TrainConfig
     /// <summary>fp32, bf16 (forward and backward in bf16 with fp32 master weights), or auto (bf16 on a CPU with bf16 arithmetic).</summary>
     [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
     [JsonPropertyName("seed")] public int Seed { get; init; }
+    /// <summary>
+    /// Sliced training (<c>--tile</c>): images larger than 1.5 tiles train as tiles of this many of
+    /// their own pixels (and whole), and validation runs tiled the same way; null: whole images.
+    /// </summary>
+    [JsonPropertyName("tile")] public int? Tile { get; init => field = value is null or >= 32 ? value : throw new SpotterException("--tile must be 'auto' or a size of at least 32 pixels"); }
+    [JsonPropertyName("tile_overlap")] public float TileOverlap { get; init => field = new Inference.Tiling(null, value).Overlap; } = Inference.Tiling.DefaultOverlap;
+
+    /// <summary>The tiling of <see cref="Tile"/>, or null.</summary>
+    [JsonIgnore] public Inference.Tiling? Tiling => Tile is { } side ? new Inference.Tiling(side, TileOverlap) : null;
 
     /// <summary>The model this run trains, for a dataset with these classes.</summary>
-    public ModelSpec ModelFor(IReadOnlyList<string> classes) => ModelSpec.For(Task, Backbone, classes, Size, Largest, Detector);
+    public ModelSpec ModelFor(IReadOnlyList<string> classes) => ModelSpec.For(Task, Backbone, classes, Size, Largest, Detector) with { Tile = Tile };
 
     /// <summary>The checks that involve several settings; returns the config.</summary>
-    public TrainConfig Validated() => FreezeEpochs <= Epochs
-        ? this
-        : throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
+    public TrainConfig Validated()
+    {
+        if (FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
+        if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
+        return this;
+    }
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 

@@ -48,10 +48,12 @@ public static class Trainer
                 (data.Unreadable.Count > 1 ? " ('spotter data check' lists them)" : ""));
         if (data.ValidLoader is null) throw new SpotterException($"{data.Dataset.Source}: split '{config.ValidSplit}' has no images to validate on");
         reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
+        if (config.Tiling is not null)
+            reporter.Message($"Sliced training: {config.Tile} px tiles, overlap {config.TileOverlap:0.##}: {data.TrainViews.Count} training and {data.ValidViews.Count} validation views (tiles with objects, and whole images with objects large enough)");
         data.Warm();
 
         var spec = config.ModelFor(data.Dataset.Classes);
-        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.Train, spec));
+        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec));
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
         var precision = Precisions.Resolve(config.Precision, device.type);
@@ -83,6 +85,7 @@ public static class Trainer
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
+        detector.Tiling = config.Tiling;
         var found = DetectorEvaluation.DetectAll(detector, data.Valid, config.Batch);
         var report = DetectorEvaluation.FromDetections(detector.Info, data.Valid, found);
         WriteReport(report, detector.Spec, runFolder);

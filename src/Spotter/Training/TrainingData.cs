@@ -23,17 +23,25 @@ public sealed class TrainingData : IDisposable
         if (Train.Count == 0)
             throw new SpotterException($"{Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on" +
                 (unreadable.Count > 0 ? $" ({unreadable.Count} cannot be read, e.g. {unreadable[0].Message})" : ""));
-        _store = new ImageStore(config.Size, Train.Count + Valid.Count);
+        // Sliced training: the loaders see tiles of the large images (the final evaluation runs tiled on whole images).
+        TrainViews = config.Tiling is { } tiling ? TileViews.Cut(Train, tiling, config.Size) : Train;
+        ValidViews = config.Tiling is { } validTiling ? TileViews.Cut(Valid, validTiling, config.Size) : Valid;
+        if (TrainViews.Count == 0) throw new SpotterException($"{Dataset.Source}: no tile of split '{config.TrainSplit}' holds an object; try a larger --tile");
+        _store = new ImageStore(config.Size, TrainViews.Count + ValidViews.Count);
         var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);
         // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).
         var prefetch = Runtime.Devices.Parse(config.Device).type == TorchSharp.DeviceType.CUDA;
-        TrainLoader = new BatchLoader(Train, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
-        ValidLoader = Valid.Count > 0 ? new BatchLoader(Valid, _store, AugmentOptions.None(config.Size), config.Batch, shuffle: false) : null;
+        TrainLoader = new BatchLoader(TrainViews, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
+        ValidLoader = ValidViews.Count > 0 ? new BatchLoader(ValidViews, _store, AugmentOptions.None(config.Size), config.Batch, shuffle: false) : null;
     }
 
     public Dataset Dataset { get; }
     public IReadOnlyList<ImageRecord> Train { get; }
     public IReadOnlyList<ImageRecord> Valid { get; }
+
+    /// <summary>What the loaders see: <see cref="Train"/> and <see cref="Valid"/>, or with sliced training their tiles.</summary>
+    public IReadOnlyList<ImageRecord> TrainViews { get; }
+    public IReadOnlyList<ImageRecord> ValidViews { get; }
 
     /// <summary>Images left out because their file cannot be decoded (empty, not an image, over the pixel limit, gone).</summary>
     public IReadOnlyList<DataProblem> Unreadable { get; }
@@ -53,7 +61,7 @@ public sealed class TrainingData : IDisposable
     }
 
     /// <summary>Decodes every image now, in parallel, so the first epoch is not slower than the rest.</summary>
-    public void Warm() => _store.Warm(Train.Concat(Valid));
+    public void Warm() => _store.Warm(TrainViews.Concat(ValidViews));
 
     public void Dispose() => _store.Dispose();
 }

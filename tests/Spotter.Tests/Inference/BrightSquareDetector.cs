@@ -9,7 +9,8 @@ namespace Spotter.Tests.Inference;
 /// A small white square shrunk to a pixel or two by the squash turns grey and is not found, as a
 /// real detector misses an object a few pixels wide. It counts the inputs it ran.
 /// </summary>
-public sealed class BrightSquareDetector(int inputSize) : DetectorBase(new DetectorInfo(ModelTask.Detect, ["square"], inputSize, 0.3f, "fake", "cpu"))
+public sealed class BrightSquareDetector(int inputSize, int? trainedTile = null)
+    : DetectorBase(new DetectorInfo(ModelTask.Detect, ["square"], inputSize, 0.3f, "fake", "cpu", TrainedTile: trainedTile))
 {
     private int _inputs;
 

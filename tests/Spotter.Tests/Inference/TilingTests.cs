@@ -40,7 +40,23 @@ public sealed class TilingTests : IDisposable
     [InlineData("auto", null)]
     [InlineData("AUTO", null)]
     [InlineData("512", 512)]
-    public void Parse_reads_auto_or_a_size(string text, int? size) => Assert.Equal(size, Tiling.Parse(text).TileSize);
+    public void Parse_reads_auto_or_a_size(string text, int? size) => Assert.Equal(size, Tiling.Parse(text)!.TileSize);
+
+    [Fact]
+    public void Parse_reads_none_as_no_tiling() => Assert.Null(Tiling.Parse("none"));
+
+    [Fact]
+    public void A_detector_takes_its_trained_tile_by_default_and_for_auto()
+    {
+        using var plain = new BrightSquareDetector(inputSize: 64);
+        using var trained = new BrightSquareDetector(inputSize: 64, trainedTile: 96);
+
+        Assert.Null(plain.Tiling);
+        Assert.Equal(96, trained.Tiling?.TileSize);
+        plain.Tiling = new Tiling();
+        trained.Tiling = new Tiling();
+        Assert.Equal((64, 96), (plain.Tiling.TileSize, trained.Tiling.TileSize));
+    }
 
     [Theory]
     [InlineData("big", 0.2f)]

@@ -145,7 +145,7 @@ public sealed class DetectorApiTests(TrainingFixture fixture) : IClassFixture<Tr
 
         (code, _, error) = CliRunner.Run("detect", run, large, "--out", Path.Combine(_folder, "bad"), "--tile", "huge");
         Assert.Equal(1, code);
-        Assert.Equal("spotter: --tile must be 'auto' or a size in pixels (got 'huge')", error.Trim());
+        Assert.Equal("spotter: --tile must be 'auto', 'none' or a size in pixels (got 'huge')", error.Trim());
         Assert.False(Directory.Exists(Path.Combine(_folder, "bad")));
     }
 

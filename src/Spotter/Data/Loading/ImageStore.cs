@@ -8,7 +8,8 @@ namespace Spotter.Data.Loading;
 /// Decodes images and squashes them to Size x Size once (<see cref="ImagePixels"/>, as every
 /// prediction does), keeping the result as 3 x S x S bytes. When the whole set fits in <see cref="MemoryBudgetBytes"/> every
 /// image is kept after its first use (decoding is then paid once per run, not once per epoch);
-/// otherwise images are decoded each time they are needed.
+/// otherwise images are decoded each time they are needed. A tile (<see cref="ImageRecord.Region"/>)
+/// is cut from the image decoded whole at full size, then squashed like any image.
 /// </summary>
 public sealed class ImageStore : IDisposable
 {
@@ -32,32 +33,61 @@ public sealed class ImageStore : IDisposable
     public Tensor Get(ImageRecord image, out bool owned)
     {
         owned = false;
-        if (_caching && _cache.TryGetValue(image.Path, out var cached)) return cached;
-        var loaded = Load(image.Path);
+        if (_caching && _cache.TryGetValue(image.PixelsKey, out var cached)) return cached;
+        var loaded = Load(image);
         if (!_caching)
         {
             owned = true;
             return loaded;
         }
-        // Cached tensors live as long as the store, whatever dispose scope the caller is in.
+        return Keep(image.PixelsKey, loaded);
+    }
+
+    /// <summary>
+    /// Decodes every image in parallel so the first epoch is not slower than the rest; the tiles
+    /// of one file are all cut from one decode.
+    /// </summary>
+    public void Warm(IEnumerable<ImageRecord> images)
+    {
+        if (!_caching) return;
+        Parallel.ForEach(images.DistinctBy(i => i.PixelsKey).GroupBy(i => i.Path), file =>
+        {
+            var tiles = file.Where(i => i.Region is not null && !_cache.ContainsKey(i.PixelsKey)).ToList();
+            if (tiles.Count > 0)
+            {
+                using var whole = ImageFile.DecodeForInput(file.Key, int.MaxValue, out _, out _);
+                foreach (var tile in tiles) Keep(tile.PixelsKey, Squashed(whole, tile.Region));
+            }
+            foreach (var image in file.Where(i => i.Region is null)) Get(image, out _);
+        });
+    }
+
+    // Cached tensors live as long as the store, whatever dispose scope the caller is in.
+    private Tensor Keep(string key, Tensor loaded)
+    {
         loaded.DetachFromDisposeScope();
-        var kept = _cache.GetOrAdd(image.Path, loaded);
+        var kept = _cache.GetOrAdd(key, loaded);
         if (!ReferenceEquals(kept, loaded)) loaded.Dispose(); // another thread cached it first
         return kept;
     }
 
-    /// <summary>Decodes every image in parallel so the first epoch is not slower than the rest.</summary>
-    public void Warm(IEnumerable<ImageRecord> images)
+    private Tensor Load(ImageRecord image)
     {
-        if (!_caching) return;
-        Parallel.ForEach(images.DistinctBy(i => i.Path), image => Get(image, out _));
+        // A tile needs the image's own pixels; a whole image may decode at a reduced scale.
+        using var decoded = ImageFile.DecodeForInput(image.Path, image.Region is null ? Size : int.MaxValue, out _, out _);
+        return Squashed(decoded, image.Region);
     }
 
-    private Tensor Load(string path)
+    private Tensor Squashed(SKBitmap decoded, SKRectI? region)
     {
-        using var decoded = ImageFile.DecodeForInput(path, Size, out _, out _);
         var planes = new byte[3 * Size * Size];
-        ImagePixels.SquashedPlanes(decoded, Size, planes);
+        if (region is { } r)
+        {
+            using var tile = new SKBitmap();
+            if (!decoded.ExtractSubset(tile, r)) throw new SpotterException($"tile {r} lies outside the {decoded.Width}x{decoded.Height} image");
+            ImagePixels.SquashedPlanes(tile, Size, planes);
+        }
+        else ImagePixels.SquashedPlanes(decoded, Size, planes);
         return tensor(planes, [3, Size, Size], ScalarType.Byte);
     }
 
