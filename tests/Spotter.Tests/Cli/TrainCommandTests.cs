@@ -30,6 +30,34 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Sliced_training_records_its_tile_and_the_model_then_runs_tiled_unless_told_not_to()
+    {
+        var source = SyntheticDataset.Load(new SyntheticOptions(Count: 8, Size: 320, Seed: 9, SmallObjects: true), Path.Combine(_root, "cache"));
+        var dataset = Path.GetDirectoryName(Path.GetDirectoryName(source.Images[0].Path))!;
+        var run = Path.Combine(_root, "sliced");
+
+        var (code, output, error) = Run("train", dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--batch", "4",
+            "--epochs", "1", "--freeze-epochs", "0", "--lr", "1e-3", "--tile", "auto", "--out", run, "--device", "cpu");
+
+        Assert.True(code == 0, error + output);
+        Assert.Contains("Sliced training: 64 px tiles", output + error);
+        Assert.Equal(64, Spotter.Models.ModelSpec.Load(run).Spec.Tile);
+        Assert.Equal(64, TrainConfig.Load(run).Tile);
+        var image = source.Images[0].Path;
+        (code, _, error) = Run("detect", run, image, "--out", Path.Combine(_root, "tiled"), "--device", "cpu");
+        Assert.True(code == 0, error);
+        Assert.Contains("trained on 64 px tiles, so large images run tiled", error);
+        (code, _, error) = Run("detect", run, image, "--out", Path.Combine(_root, "whole"), "--device", "cpu", "--tile", "none");
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("tiles", error);
+
+        (code, _, error) = Run("train", dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--tile", "auto", "--out", Path.Combine(_root, "no"));
+        Assert.Equal(1, code);
+        Assert.Contains("--tile is for --task detect", error);
+        Assert.False(Directory.Exists(Path.Combine(_root, "no")));
+    }
+
+    [Fact]
     public void Train_writes_the_run_folder_and_eval_and_detect_use_it()
     {
         var run = Train("largest", "run", "--lr", "1e-3");
