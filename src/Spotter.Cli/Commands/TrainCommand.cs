@@ -22,7 +22,7 @@ public static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs in all", DefaultValueFactory = _ => defaults.Epochs };
         var time = new Option<string?>("--time") { Description = "Train within this wall-clock time (20m, 1h30m, 90s): after the frozen epochs, as many unfrozen epochs as fit, with their schedule complete (--epochs is then ignored)" };
         var freezeEpochs = new Option<int>("--freeze-epochs") { Description = "Of which, epochs with the body frozen (head only)", DefaultValueFactory = _ => defaults.FreezeEpochs };
-        var size = new Option<int>("--size") { Description = "Input size in pixels (images are squashed to size x size; a multiple of 32)", DefaultValueFactory = _ => defaults.Size };
+        var size = new Option<int?>("--size") { Description = $"Input size in pixels (images are squashed to size x size; a multiple of 32). Default for a detector: chosen from the training boxes (the smallest of {string.Join(", ", Spotter.Reports.AnchorCoverage.SizeChoices)} at which the anchors reach 95 % of every class); otherwise {defaults.Size}" };
         var batch = new Option<int>("--batch") { Description = "Batch size", DefaultValueFactory = _ => defaults.Batch };
         var lr = new Option<double?>("--lr") { Description = "The head's maximum learning rate (default: the LR finder's suggestion)" };
         var schedule = EnumOption<ScheduleKind>("--schedule", "Learning-rate schedule of each phase", defaults.Schedule);
@@ -62,7 +62,7 @@ public static class TrainCommand
                 Epochs = parse.GetValue(time) is null ? parse.GetValue(epochs) : Math.Max(parse.GetValue(epochs), parse.GetValue(freezeEpochs) + 1),
                 FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
                 TimeBudgetSeconds = parse.GetValue(time) is { } budget ? TimeBudget.Parse(budget).TotalSeconds : null,
-                Size = parse.GetValue(size), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
+                Size = parse.GetValue(size) ?? defaults.Size, Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
                 Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
@@ -70,9 +70,11 @@ public static class TrainCommand
                 Augment = !parse.GetValue(noAugment), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
-                Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size)) : null,
+                Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size) ?? defaults.Size) : null,
                 TileOverlap = parse.GetValue(tiles.Overlap),
             };
+            // A detector given no --size takes one from its data (not with tiles: they keep objects at their own size).
+            if (parse.GetValue(size) is null && config.Task == ModelTask.Detect && config.Tile is null) config = config with { SizeFromData = true };
             var folder = parse.GetValue(outFolder) ?? throw new SpotterException("give --out RUN_DIR, the run folder to create");
             return Finish(Trainer.Train(config, folder, reporter, resume: false, cancel.Token), output);
         }));

@@ -84,6 +84,39 @@ public sealed class AnchorCoverage
         return new AnchorCoverage(inputSize, positiveIou, rows, missed);
     }
 
+    /// <summary>The sizes <see cref="ChooseSize"/> tries, smallest (fastest) first.</summary>
+    public static readonly int[] SizeChoices = [224, 256, 320, 384, 448, 512];
+
+    /// <summary>The share of its boxes an anchor reaches for the class that has the least.</summary>
+    public double WorstClassShare => Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).Select(r => r.Share).DefaultIfEmpty(1).Min();
+
+    private static Row WorstClass(AnchorCoverage c) => c.Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).MinBy(r => r.Share)!;
+
+    /// <summary>
+    /// <c>train</c>'s input size when none is given (settings from the data): the smallest of
+    /// <see cref="SizeChoices"/> at which the anchors reach at least 95 % of every class's training
+    /// boxes - small objects need a larger input, and a larger input costs time roughly with its
+    /// area. When no size does, the one that reaches most of the worst class. The reason is one line.
+    /// </summary>
+    public static (int Size, string Reason) ChooseSize(IReadOnlyList<ImageRecord> images, ModelSpec spec)
+    {
+        var tried = new List<(int Size, AnchorCoverage Coverage)>();
+        foreach (var size in SizeChoices)
+        {
+            var coverage = Measure(images, spec.Classes, spec with { InputSize = size });
+            if (coverage.Total.Boxes == 0) return (size, $"--size {size}: the training split has no boxes to fit");
+            tried.Add((size, coverage));
+            if (coverage.WorstClassShare >= 0.95)
+            {
+                var worst = WorstClass(coverage);
+                var smaller = tried.Count > 1 ? $"; at {tried[^2].Size} {WorstClass(tried[^2].Coverage).Class} has {tried[^2].Coverage.WorstClassShare:P1}" : "";
+                return (size, $"--size {size} from the data: the smallest input at which the anchors reach 95 % of every class's boxes ({worst.Class} {worst.Share:P1}{smaller})");
+            }
+        }
+        var best = tried.MaxBy(t => t.Coverage.WorstClassShare);
+        return (best.Size, $"--size {best.Size} from the data: no size up to {SizeChoices[^1]} lets the anchors reach 95 % of every class ({WorstClass(best.Coverage).Class} {best.Coverage.WorstClassShare:P1} at best); for small objects in large images try --tile");
+    }
+
     public static string BucketOf(Box box) => box.Area < Box.SmallArea ? "small" : box.Area < Box.LargeArea ? "medium" : "large";
 
     /// <summary>One line of advice when coverage is poor, or null.</summary>
@@ -102,9 +135,9 @@ public sealed class AnchorCoverage
     /// reaches at the run's size, the worst class, and, when a class falls below 95 %, the smallest
     /// larger size (up to 640) at which every class reaches 95 %.
     /// </summary>
-    public static string TrainingAdvice(IReadOnlyList<ImageRecord> images, ModelSpec spec)
+    /// <param name="tile">With sliced training, the tile side: a larger input then means the same tiles upsampled, said as --size S --tile T.</param>
+    public static string TrainingAdvice(IReadOnlyList<ImageRecord> images, ModelSpec spec, int? tile = null)
     {
-        static Row WorstClass(AnchorCoverage c) => c.Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).MinBy(r => r.Share)!;
         var coverage = Measure(images, spec.Classes, spec);
         if (coverage.Total.Boxes == 0) return "Anchor coverage: no training boxes";
         var worst = WorstClass(coverage);
@@ -114,7 +147,9 @@ public sealed class AnchorCoverage
         {
             var larger = Measure(images, spec.Classes, spec with { InputSize = size });
             if (WorstClass(larger).Share >= 0.95)
-                return $"{line}. At --size {size} every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1}); 'spotter data check DATASET --size {spec.InputSize} {size}' shows the table";
+                return tile is { } side
+                    ? $"{line}. With --size {size} --tile {side} (the tiles upsampled) every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1})"
+                    : $"{line}. At --size {size} every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1}); 'spotter data check DATASET --size {spec.InputSize} {size}' shows the table";
         }
         return $"{line}. No size up to 640 lifts every class to 95 %: try smaller --anchor-zooms or --anchor-scale ('spotter data check DATASET --size ...' shows the table)";
     }

@@ -29,6 +29,8 @@ public sealed record TrainConfig
     [JsonPropertyName("task")] public required ModelTask Task { get; init; }
     [JsonPropertyName("backbone")] public string Backbone { get; init; } = Models.Backbones.BackboneCatalog.ImageNetResNet18;
     [JsonPropertyName("size")] public int Size { get; init => field = Check.InputSize(value); } = 224;
+    /// <summary>Choose <see cref="Size"/> from the training boxes before training (a detector given no <c>--size</c>); the chosen size is then saved.</summary>
+    [JsonPropertyName("size_from_data")] public bool SizeFromData { get; init; }
     [JsonPropertyName("largest")] public LargestHeadOptions Largest { get; init; } = new();
     [JsonPropertyName("detector")] public DetectorOptions Detector { get; init => field = value.Validated(); } = new();
 
@@ -70,6 +72,7 @@ public sealed record TrainConfig
     {
         if (FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
         if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
+        if (SizeFromData && Task != ModelTask.Detect) throw new SpotterException("the size is chosen from the data for --task detect only");
         return this;
     }
 

@@ -43,6 +43,8 @@ public static class Trainer
         var device = Devices.Parse(config.Device);
 
         using var data = new TrainingData(config);
+        config = data.Config;
+        if (data.SizeReason is { } why) reporter.Message(why);
         if (data.Unreadable.Count > 0)
             reporter.Message($"{data.Unreadable.Count} image(s) cannot be read and are left out, e.g. {data.Unreadable[0].Message}" +
                 (data.Unreadable.Count > 1 ? " ('spotter data check' lists them)" : ""));
@@ -53,7 +55,7 @@ public static class Trainer
         data.Warm();
 
         var spec = config.ModelFor(data.Dataset.Classes);
-        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec));
+        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec, config.Tile));
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
         var precision = Precisions.Resolve(config.Precision, device.type);

@@ -23,6 +23,12 @@ public sealed class TrainingData : IDisposable
         if (Train.Count == 0)
             throw new SpotterException($"{Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on" +
                 (unreadable.Count > 0 ? $" ({unreadable.Count} cannot be read, e.g. {unreadable[0].Message})" : ""));
+        if (config.SizeFromData)
+        {
+            (var size, SizeReason) = Reports.AnchorCoverage.ChooseSize(Train, config.ModelFor(Dataset.Classes));
+            config = config with { Size = size, SizeFromData = false };
+        }
+        Config = config;
         // Sliced training: the loaders see tiles of the large images (the final evaluation runs tiled on whole images).
         TrainViews = config.Tiling is { } tiling ? TileViews.Cut(Train, tiling, config.Size) : Train;
         ValidViews = config.Tiling is { } validTiling ? TileViews.Cut(Valid, validTiling, config.Size) : Valid;
@@ -34,6 +40,12 @@ public sealed class TrainingData : IDisposable
         TrainLoader = new BatchLoader(TrainViews, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
         ValidLoader = ValidViews.Count > 0 ? new BatchLoader(ValidViews, _store, AugmentOptions.None(config.Size), config.Batch, shuffle: false) : null;
     }
+
+    /// <summary>The run's settings, with the input size chosen when it was to come from the data.</summary>
+    public TrainConfig Config { get; }
+
+    /// <summary>Why the input size is what it is, when it was chosen from the data; else null.</summary>
+    public string? SizeReason { get; }
 
     public Dataset Dataset { get; }
     public IReadOnlyList<ImageRecord> Train { get; }

@@ -58,6 +58,22 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_detector_given_no_size_takes_one_from_its_data_and_saves_it()
+    {
+        var run = Path.Combine(_root, "auto-size");
+
+        var (code, output, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--batch", "8",
+            "--epochs", "1", "--freeze-epochs", "0", "--lr", "1e-3", "--out", run, "--device", "cpu");
+
+        Assert.True(code == 0, error + output);
+        var config = TrainConfig.Load(run);
+        Assert.Contains($"--size {config.Size} from the data", output + error);
+        Assert.Contains(config.Size, Spotter.Reports.AnchorCoverage.SizeChoices);
+        Assert.False(config.SizeFromData); // chosen once: a resumed run keeps it
+        Assert.Equal(config.Size, Spotter.Models.ModelSpec.Load(run).Spec.InputSize);
+    }
+
+    [Fact]
     public void Train_writes_the_run_folder_and_eval_and_detect_use_it()
     {
         var run = Train("largest", "run", "--lr", "1e-3");

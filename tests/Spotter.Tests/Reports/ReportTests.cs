@@ -127,6 +127,37 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void The_size_from_the_data_is_the_smallest_choice_at_which_every_class_reaches_95_percent()
+    {
+        var spec = ModelSpec.For(ModelTask.Detect, "tiny", ["dot", "cell"], 128);
+        // A 16 px dot in a 640 px photo is 5.6 px at 224: out of reach; the size grows until it is reached.
+        var photo = new ImageRecord("x", "x.jpg", 640, 640, [new LabeledBox(0, new Box(300, 300, 316, 316)), new LabeledBox(1, new Box(100, 100, 400, 400))]);
+        var large = new ImageRecord("y", "y.jpg", 640, 640, [new LabeledBox(1, new Box(100, 100, 400, 400))]);
+
+        var (size, reason) = AnchorCoverage.ChooseSize([photo], spec);
+        var (plain, _) = AnchorCoverage.ChooseSize([large], spec);
+
+        Assert.Equal(224, plain);
+        Assert.True(size > 224, reason);
+        Assert.True(AnchorCoverage.Measure([photo], spec.Classes, spec with { InputSize = size }).WorstClassShare >= 0.95);
+        var smaller = AnchorCoverage.SizeChoices.TakeWhile(s => s < size).ToList();
+        Assert.All(smaller, s => Assert.True(AnchorCoverage.Measure([photo], spec.Classes, spec with { InputSize = s }).WorstClassShare < 0.95, $"{s} already reaches"));
+        Assert.StartsWith($"--size {size} from the data", reason);
+    }
+
+    [Fact]
+    public void When_no_size_reaches_the_objects_the_best_is_taken_and_tiling_suggested()
+    {
+        var spec = ModelSpec.For(ModelTask.Detect, "tiny", ["speck"], 128);
+        var huge = new ImageRecord("z", "z.jpg", 8000, 8000, [new LabeledBox(0, new Box(4000, 4000, 4012, 4012))]); // under 1 px at 512
+
+        var (size, reason) = AnchorCoverage.ChooseSize([huge], spec);
+
+        Assert.Contains(size, AnchorCoverage.SizeChoices);
+        Assert.Contains("try --tile", reason);
+    }
+
+    [Fact]
     public void The_confusion_matrix_counts_matches_confusions_misses_and_false_detections()
     {
         string[] classes = ["cat", "dog"];
