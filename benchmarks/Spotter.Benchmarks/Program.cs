@@ -31,6 +31,11 @@ public static class Program
             ReportScreenshot.Run(args[1], args[2], args[3..]).GetAwaiter().GetResult();
             return;
         }
+        if (args.Length == 5 && args[0] == "tiling-figure")
+        {
+            TilingFigure.Run(args[1], args[2], args[3], args[4]);
+            return;
+        }
         if (args.Length >= 4 && args[0] == "parity")
         {
             BackendParity.Run(args[1], args[2], args[3], args.ElementAtOrDefault(4) ?? "test");

@@ -31,6 +31,7 @@ public static class TrainCommand
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
         var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
         var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
+        var cycleMomentum = new Option<bool>("--cycle-momentum") { Description = "With one-cycle, also cycle the momentum (Adam's beta1) 0.95 -> 0.85 -> 0.95, against the rate (fastai's moms)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations and lighting changes" };
         var patience = new Option<int>("--patience") { Description = "Stop after this many epochs without improvement (0: never)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => defaults.Device };
@@ -44,7 +45,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, trainSplit, validSplit, noAugment, patience, device, precision, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, cycleMomentum, patience, device, precision, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options).Concat(tiles.All)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
@@ -63,7 +64,7 @@ public static class TrainCommand
                 FreezeEpochs = Math.Min(parse.GetValue(freezeEpochs), parse.GetValue(epochs)),
                 TimeBudgetSeconds = parse.GetValue(time) is { } budget ? TimeBudget.Parse(budget).TotalSeconds : null,
                 Size = parse.GetValue(size) ?? defaults.Size, Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr),
-                Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
+                Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), CycleMomentum = parse.GetValue(cycleMomentum), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
                 TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,

@@ -96,13 +96,23 @@ public static class DetectFiles
         return Path.Combine(folder, name);
     }
 
+    /// <summary>
+    /// Label text size: a thirtieth of the image's shorter side, but no taller than the median box,
+    /// so small objects in a large photo are not buried under their labels; at least 12 px.
+    /// </summary>
+    public static float LabelSize(int width, int height, IReadOnlyList<Detection> detections)
+    {
+        var size = Math.Min(width, height) / 30f;
+        if (detections.Count > 0) size = Math.Min(size, detections.Select(d => d.Box.Height).Order().ElementAt(detections.Count / 2));
+        return Math.Max(12, size);
+    }
+
     /// <summary>Draws on the bitmap (it is not used afterwards) and writes it as PNG.</summary>
     private static void SaveAnnotated(SKBitmap image, IReadOnlyList<Detection> detections, string target)
     {
         using (var canvas = new SKCanvas(image))
         {
-            var textSize = Math.Max(12, Math.Min(image.Width, image.Height) / 30f);
-            BoxPainter.Draw(canvas, SampleSheet.Predicted(detections), 1, textSize);
+            BoxPainter.Draw(canvas, SampleSheet.Predicted(detections), 1, LabelSize(image.Width, image.Height, detections));
         }
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         AtomicFile.WriteAllBytes(target, data.ToArray());

@@ -110,7 +110,7 @@ public sealed class Learner : IDisposable
                 _options.Cancellation.ThrowIfCancellationRequested();
                 var step = (long)epochInFit * _train.BatchCount + batches;
                 var factor = schedule.Factor(step, totalSteps, _train.BatchCount);
-                var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray());
+                var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray(), schedule.Momentum(step, totalSteps));
                 lossSum += loss;
                 batches++;
                 var progress = new BatchProgress(epoch + 1, batches, _train.BatchCount, Smooth(loss));
@@ -129,13 +129,20 @@ public sealed class Learner : IDisposable
         return _lossAverage / (1 - Math.Pow(beta, _lossSteps));
     }
 
-    /// <summary>One optimisation step on a batch with the given learning rate per group; returns the loss.</summary>
-    public double Step(Batch batch, IReadOnlyList<double> learningRates)
+    /// <summary>
+    /// One optimisation step on a batch with the given learning rate per group and, when given, the
+    /// momentum (SGD's momentum, Adam's beta1) for every group; returns the loss.
+    /// </summary>
+    public double Step(Batch batch, IReadOnlyList<double> learningRates, double? momentum = null)
     {
         using var scope = NewDisposeScope();
         batch.MoveTo(Device);
         var groups = _optimizer.ParamGroups.ToList();
-        for (var g = 0; g < groups.Count; g++) groups[g].LearningRate = learningRates[g];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            groups[g].LearningRate = learningRates[g];
+            if (momentum is { } m) SetMomentum(groups[g], m);
+        }
         _optimizer.zero_grad();
         var loss = _model.Loss(Forward(batch.Images), batch);
         loss.backward();
@@ -210,6 +217,27 @@ public sealed class Learner : IDisposable
     }
 
     internal optim.Optimizer Optimizer => _optimizer;
+
+    /// <summary>Each parameter group's momentum now (Adam's beta1, SGD's momentum).</summary>
+    public IReadOnlyList<double> Momenta => _optimizer.ParamGroups.Select(g => g switch
+    {
+        optim.IBetas adam => adam.Betas.Item1,
+        optim.IMomentum sgd => sgd.Momentum,
+        _ => double.NaN,
+    }).ToList();
+
+    private static void SetMomentum(optim.ILearningRateController group, double momentum)
+    {
+        switch (group)
+        {
+            case optim.IBetas adam:
+                adam.Betas = (momentum, adam.Betas.Item2);
+                break;
+            case optim.IMomentum sgd:
+                sgd.Momentum = momentum;
+                break;
+        }
+    }
 
     private double[] ExpandLearningRates(IReadOnlyList<double> lrs)
     {

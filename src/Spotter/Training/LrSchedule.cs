@@ -1,7 +1,10 @@
 namespace Spotter.Training;
 
-/// <summary>Which schedule a fit uses; <see cref="Factor"/> maps a step to a multiplier of each group's peak rate.</summary>
-public sealed record LrSchedule(ScheduleKind Kind, double CycleLength = 1, double CycleMultiplier = 2)
+/// <summary>
+/// Which schedule a fit uses; <see cref="Factor"/> maps a step to a multiplier of each group's peak
+/// rate, and <see cref="Momentum"/> to the momentum (Adam's beta1) when it cycles with one-cycle.
+/// </summary>
+public sealed record LrSchedule(ScheduleKind Kind, double CycleLength = 1, double CycleMultiplier = 2, bool CycleMomentum = false)
 {
     public static readonly LrSchedule OneCycle = new(ScheduleKind.OneCycle);
     public static readonly LrSchedule Constant = new(ScheduleKind.Constant);
@@ -13,4 +16,8 @@ public sealed record LrSchedule(ScheduleKind Kind, double CycleLength = 1, doubl
         ScheduleKind.Sgdr => Schedules.Sgdr((double)step / stepsPerEpoch, CycleLength, CycleMultiplier),
         _ => 1,
     };
+
+    /// <summary>The momentum for this step, or null to leave the optimiser's own (it cycles only with one-cycle).</summary>
+    public double? Momentum(long step, long totalSteps) =>
+        CycleMomentum && Kind == ScheduleKind.OneCycle ? Schedules.OneCycleMomentum(totalSteps <= 1 ? 0 : (double)step / (totalSteps - 1)) : null;
 }

@@ -35,6 +35,17 @@ public static class Schedules
         return CosineBetween(1, minFactor, (epochs - start) / length);
     }
 
+    /// <summary>
+    /// The momentum that goes with <see cref="OneCycle"/> (fastai's moms): it falls from
+    /// <paramref name="high"/> to <paramref name="low"/> while the rate rises, and climbs back while
+    /// the rate falls, so large steps are not also pushed by a long memory of past gradients.
+    /// </summary>
+    public static double OneCycleMomentum(double progress, double high = 0.95, double low = 0.85, double pctStart = 0.3)
+    {
+        progress = Math.Clamp(progress, 0, 1);
+        return progress < pctStart ? CosineBetween(high, low, progress / pctStart) : CosineBetween(low, high, (progress - pctStart) / (1 - pctStart));
+    }
+
     private static double CosineBetween(double from, double to, double fraction) =>
         to + (from - to) * (1 + Math.Cos(Math.PI * Math.Clamp(fraction, 0, 1))) / 2;
 }

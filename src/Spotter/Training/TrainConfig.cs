@@ -41,6 +41,8 @@ public sealed record TrainConfig
     /// <summary>The head's maximum learning rate; null: take the LR finder's suggestion.</summary>
     [JsonPropertyName("lr")] public double? LearningRate { get; init => field = value is { } v ? Check.Positive(v, "--lr") : null; }
     [JsonPropertyName("schedule")] public ScheduleKind Schedule { get; init; }
+    /// <summary>With one-cycle, cycle the momentum (Adam's beta1) from 0.95 down to 0.85 and back, against the rate.</summary>
+    [JsonPropertyName("cycle_momentum")] public bool CycleMomentum { get; init; }
     [JsonPropertyName("optimizer")] public OptimizerKind Optimizer { get; init; }
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init => field = Check.Between(value, 0, 10, "--weight-decay"); } = 1e-2;
     [JsonPropertyName("clip_norm")] public double GradientClipNorm { get; init => field = Check.Between(value, 0, 1e9, "--clip-norm"); }

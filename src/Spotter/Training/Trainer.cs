@@ -121,7 +121,7 @@ public static class Trainer
 
     private static void RunPhases(TrainConfig config, Learner learner, double lr, ITrainingReporter reporter, Func<double> elapsedSeconds, string runFolder)
     {
-        var schedule = new LrSchedule(config.Schedule);
+        var schedule = new LrSchedule(config.Schedule, CycleMomentum: config.CycleMomentum);
         var done = learner.History.Count;
         if (done < config.FreezeEpochs)
         {

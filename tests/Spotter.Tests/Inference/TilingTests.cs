@@ -158,6 +158,17 @@ public sealed class TilingTests : IDisposable
     }
 
     [Fact]
+    public void Labels_drawn_on_a_large_image_are_no_taller_than_its_median_box()
+    {
+        IReadOnlyList<Detection> small = [.. Enumerable.Range(0, 5).Select(i => Detection.Of(0, 0.9f, new Box(10 * i, 0, 10 * i + 20, 18 + i), Classes))];
+        IReadOnlyList<Detection> large = [Detection.Of(0, 0.9f, new Box(0, 0, 300, 300), Classes)];
+
+        Assert.Equal(20, DetectFiles.LabelSize(2000, 2000, small));    // median height, not 2000 / 30
+        Assert.Equal(16, DetectFiles.LabelSize(640, 480, large));      // 480 / 30
+        Assert.Equal(12, DetectFiles.LabelSize(200, 200, []));         // never below 12
+    }
+
+    [Fact]
     public void A_largest_object_model_refuses_tiling()
     {
         using var detector = new LargestStandIn();

@@ -28,6 +28,21 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.True(after < before / 10, $"{task.Name()} ({boxHead}): loss {before:F3} -> {after:F3}");
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.AdamW)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void A_step_given_a_momentum_sets_it_on_every_group(OptimizerKind optimizer)
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(model, loader, null, new LearnerOptions { Optimizer = optimizer });
+        using var batch = loader.Epoch(0).First();
+
+        learner.Step(batch, [1e-4, 1e-4, 1e-4], momentum: 0.88);
+
+        Assert.All(learner.Momenta, m => Assert.Equal(0.88, m, 12));
+    }
+
     [Fact]
     public void Freezing_changes_exactly_the_trainable_parameter_set()
     {

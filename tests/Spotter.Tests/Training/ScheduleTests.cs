@@ -26,6 +26,18 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void One_cycle_momentum_falls_while_the_rate_rises_and_climbs_back_while_it_falls()
+    {
+        Assert.Equal(0.95, Schedules.OneCycleMomentum(0), 12);
+        Assert.Equal(0.90, Schedules.OneCycleMomentum(0.15), 12);
+        Assert.Equal(0.85, Schedules.OneCycleMomentum(0.3), 12);
+        Assert.Equal(0.95, Schedules.OneCycleMomentum(1), 12);
+        Assert.Equal(0.85, new LrSchedule(ScheduleKind.OneCycle, CycleMomentum: true).Momentum(30, 101) ?? 0, 12);
+        Assert.Null(LrSchedule.OneCycle.Momentum(30, 101));                                         // off unless asked
+        Assert.Null(new LrSchedule(ScheduleKind.Sgdr, CycleMomentum: true).Momentum(30, 101));      // one-cycle only
+    }
+
+    [Fact]
     public void Schedule_factors_per_step()
     {
         Assert.Equal(1.0, LrSchedule.Constant.Factor(17, 100, 10));
