@@ -95,6 +95,44 @@ public sealed class DetectionServer : IAsyncDisposable
         app.MapPost("/detect", (Func<HttpContext, Task<IResult>>)Detect);
     }
 
+    /// <summary>
+    /// A tiled model (<see cref="IDetector.Tiling"/>): each image is its own batch of tiles, so it
+    /// skips the batching queue; one image runs at a time, and past <see cref="ServerOptions.MaxQueue"/>
+    /// waiting the answer is 503 as for the queue.
+    /// </summary>
+    private async Task<IResult> DetectTiled(HttpContext context, byte[] bytes, float threshold, HashSet<string>? classes, Stopwatch clock)
+    {
+        var aborted = context.RequestAborted;
+        if (Interlocked.Increment(ref _tiledWaiting) > _options.MaxQueue)
+        {
+            Interlocked.Decrement(ref _tiledWaiting);
+            context.Response.Headers.RetryAfter = "1";
+            return Error(503, $"the server is busy ({_options.MaxQueue} images queued); try again shortly");
+        }
+        try
+        {
+            using var image = UploadedImage.Decode(bytes, _options.MaxPixels, _detector.DecodeSize, out var width, out var height);
+            await _tiledGate.WaitAsync(aborted);
+            try
+            {
+                var found = await Task.Run(() => _detector.DetectDecoded([new DecodedImage(image, width, height)], threshold: 0)[0], aborted);
+                var kept = found.Where(d => d.Score >= threshold && (classes is null || classes.Contains(d.Class))).ToList();
+                return Results.Json(new DetectResponse(width, height, kept, Math.Round(clock.Elapsed.TotalMilliseconds, 1)), Json);
+            }
+            finally
+            {
+                _tiledGate.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _tiledWaiting);
+        }
+    }
+
+    private readonly SemaphoreSlim _tiledGate = new(1, 1);
+    private int _tiledWaiting;
+
     private float DefaultThreshold => _options.Threshold ?? _detector.Info.DefaultThreshold;
 
     private async Task<IResult> Detect(HttpContext context)
@@ -105,6 +143,7 @@ public sealed class DetectionServer : IAsyncDisposable
             var (threshold, classes) = ReadQuery(context.Request.Query);
             var bytes = await UploadedImage.ReadBytesAsync(context.Request, context.RequestAborted);
             int width, height;
+            if (_detector.Tiling is not null) return await DetectTiled(context, bytes, threshold, classes, clock);
             var size = _detector.Info.InputSize;
             var pixels = new byte[3 * size * size];
             using (var image = UploadedImage.Decode(bytes, _options.MaxPixels, size, out width, out height))

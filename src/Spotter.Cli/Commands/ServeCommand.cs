@@ -21,8 +21,10 @@ public static class ServeCommand
         var threshold = new Option<float?>("--threshold") { Description = "Default score threshold (a request's ?threshold= overrides it)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda (run folders)" };
         var precision = ModelOpener.PrecisionOption();
+        var tiles = new TileOptions();
         var command = new Command("serve", "Serve a model over HTTP: POST /detect, a web page at /, GET /model and /health.")
             { model, host, port, maxUpload, maxPixels, maxQueue, maxBatch, batchWait, threshold, device, precision };
+        foreach (var option in tiles.All) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             if (!double.TryParse(parse.GetValue(maxPixels), NumberStyles.Float, CultureInfo.InvariantCulture, out var pixels))
@@ -34,6 +36,7 @@ public static class ServeCommand
                 BatchWait = TimeSpan.FromMilliseconds(parse.GetValue(batchWait)), Threshold = parse.GetValue(threshold),
             }.Validated();
             using var detector = ModelOpener.Open(parse.GetValue(model)!, parse.GetValue(device)!, ModelOpener.ParsePrecision(parse.GetValue(precision)!));
+            tiles.Apply(parse, detector, error);
             return Serve(detector, options, output).GetAwaiter().GetResult();
         }));
         return command;

@@ -81,6 +81,22 @@ public sealed class OnnxExportTests(TrainingFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
+    public void A_detector_trained_on_tiles_says_so_in_its_metadata_and_runs_tiled_on_onnx_runtime_too()
+    {
+        torch.manual_seed(21);
+        using var model = ModelFactory.Create(ModelSpec.For(ModelTask.Detect, "tiny", fixture.Dataset.Classes, 96) with { Tile = 128 });
+        model.Module.eval();
+        var path = Path.Combine(_folder, "tiled.onnx");
+        OnnxExport.Write(model, path);
+
+        using var onnx = OnnxDetector.Load(path);
+
+        Assert.Equal("128", onnx.Metadata["tile"]);
+        Assert.Equal(128, onnx.Info.TrainedTile);
+        Assert.Equal(128, onnx.Tiling?.TileSize);
+    }
+
+    [Fact]
     public void A_trained_detector_gives_the_same_detections_on_both_backends()
     {
         torch.manual_seed(4);

@@ -13,7 +13,7 @@ namespace Spotter.Tests.Server;
 /// <summary>The HTTP service on a real Kestrel on a free loopback port, with a stand-in model.</summary>
 public sealed class ServerTests
 {
-    private static async Task<(DetectionServer Server, HttpClient Client)> Start(FakeDetector detector, ServerOptions? options = null)
+    private static async Task<(DetectionServer Server, HttpClient Client)> Start(Spotter.Inference.IDetector detector, ServerOptions? options = null)
     {
         var server = DetectionServer.Create(detector, (options ?? new ServerOptions()) with { Port = 0 });
         await server.StartAsync();
@@ -59,6 +59,33 @@ public sealed class ServerTests
 
             var (_, dogs, _) = await Post(client, Png(64, 64), "?threshold=0&classes=dog");
             Assert.Equal(["dog"], dogs.GetProperty("detections").EnumerateArray().Select(d => d.GetProperty("class").GetString()));
+        }
+    }
+
+    [Fact]
+    public async Task A_model_trained_on_tiles_serves_large_images_tiled_in_their_own_pixels()
+    {
+        using var bitmap = new SKBitmap(1000, 1000);
+        bitmap.Erase(SKColors.Black);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var white = new SKPaint { Color = SKColors.White })
+            canvas.DrawRect(500, 300, 12, 12, white);
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        using var detector = new Spotter.Tests.Inference.BrightSquareDetector(inputSize: 64, trainedTile: 64);
+        var (server, client) = await Start(detector);
+        await using (server)
+        using (client)
+        {
+            var (status, json, _) = await Post(client, png.ToArray());
+            Assert.Equal(HttpStatusCode.OK, status);
+            var box = Assert.Single(json.GetProperty("detections").EnumerateArray()).GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.True(new Spotter.Boxes.Box(box[0], box[1], box[2], box[3]).Iou(new Spotter.Boxes.Box(500, 300, 512, 312)) > 0.8, string.Join(", ", box));
+
+            detector.Tiling = null; // squashed whole to 64 px, the square is at best one input pixel: 15.6 image pixels wide
+            (status, json, _) = await Post(client, png.ToArray());
+            Assert.Equal(HttpStatusCode.OK, status);
+            var coarse = json.GetProperty("detections").EnumerateArray().Select(d => d.GetProperty("box").EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToList();
+            Assert.All(coarse, b => Assert.True(new Spotter.Boxes.Box(b[0], b[1], b[2], b[3]).Iou(new Spotter.Boxes.Box(500, 300, 512, 312)) < 0.7));
         }
     }
 
