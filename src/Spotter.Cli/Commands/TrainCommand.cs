@@ -39,7 +39,7 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0, Description = "Random seed" };
         var images = DataCommand.ImagesOption();
         var tiles = new TileOptions();
-        tiles.Tile.Description = "Sliced training for small objects in large images: images over 1.5 tiles train as overlapping tiles of this many of their own pixels ('auto': --size) and whole; validation runs tiled; detect and eval then take the same --tile";
+        tiles.Tile.Description = "Sliced training for small objects in large images: images over 1.5 tiles train as overlapping tiles of this many of their own pixels ('auto': --size) and whole; validation runs tiled; model.json keeps the tile, so detect, eval and serve run the model tiled by default";
         var largest = new SettingsOptions<LargestHeadOptions>(defaults.Largest);
         var detector = new SettingsOptions<DetectorOptions>(defaults.Detector);
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
