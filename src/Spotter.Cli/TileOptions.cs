@@ -3,7 +3,7 @@ using Spotter.Inference;
 
 namespace Spotter.Cli;
 
-/// <summary><c>--tile auto|SIZE</c> and <c>--tile-overlap F</c> (sliced inference), shared by <c>detect</c> and <c>eval</c>.</summary>
+/// <summary><c>--tile auto|SIZE|none</c> and <c>--tile-overlap F</c>, shared by <c>detect</c>, <c>eval</c>, <c>serve</c> (sliced inference) and <c>train</c> (sliced training).</summary>
 public sealed class TileOptions
 {
     public Option<string?> Tile { get; } = new("--tile")

@@ -19,9 +19,16 @@ public sealed record Tiling(int? TileSize = null, float Overlap = Tiling.Default
     /// <summary>An image is tiled only when a side exceeds this many tiles.</summary>
     public const float MinimumTilesPerSide = 1.5f;
 
-    public int? TileSize { get; init; } = TileSize is null or >= 32 ? TileSize : throw new SpotterException("--tile must be 'auto' or a size of at least 32 pixels");
+    // Checked when made and in every 'with' (a property initializer alone skips the init accessor).
+    public int? TileSize { get; init => field = CheckedSize(value); } = CheckedSize(TileSize);
 
-    public float Overlap { get; init; } = Overlap is >= 0 and < 0.9f ? Overlap : throw new SpotterException("--tile-overlap must be from 0 to below 0.9");
+    public float Overlap { get; init => field = CheckedOverlap(value); } = CheckedOverlap(Overlap);
+
+    private static int? CheckedSize(int? size) =>
+        size is null or >= 32 ? size : throw new SpotterException("--tile must be 'auto' or a size of at least 32 pixels");
+
+    private static float CheckedOverlap(float overlap) =>
+        overlap is >= 0 and < 0.9f ? overlap : throw new SpotterException("--tile-overlap must be from 0 to below 0.9");
 
     /// <summary>"auto", "none" (null: no tiling) or a whole number of pixels, as typed after <c>--tile</c>.</summary>
     public static Tiling? Parse(string text, float overlap = DefaultOverlap)

@@ -87,34 +87,46 @@ public sealed class AnchorCoverage
     /// <summary>The sizes <see cref="ChooseSize"/> tries, smallest (fastest) first.</summary>
     public static readonly int[] SizeChoices = [224, 256, 320, 384, 448, 512];
 
-    /// <summary>The share of its boxes an anchor reaches for the class that has the least.</summary>
-    public double WorstClassShare => Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).Select(r => r.Share).DefaultIfEmpty(1).Min();
+    /// <summary>The share every class must reach for a size to be enough.</summary>
+    public const double EnoughShare = 0.95;
 
-    private static Row WorstClass(AnchorCoverage c) => c.Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).MinBy(r => r.Share)!;
+    /// <summary>The class whose boxes an anchor reaches least (null when there are no boxes).</summary>
+    public Row? WorstClass => Rows.Where(r => r.Class != "all" && r.Bucket == "all" && r.Boxes > 0).MinBy(r => r.Share);
+
+    /// <summary>That class's share (1 when there are no boxes).</summary>
+    public double WorstClassShare => WorstClass?.Share ?? 1;
 
     /// <summary>
     /// <c>train</c>'s input size when none is given (settings from the data): the smallest of
-    /// <see cref="SizeChoices"/> at which the anchors reach at least 95 % of every class's training
-    /// boxes - small objects need a larger input, and a larger input costs time roughly with its
-    /// area. When no size does, the one that reaches most of the worst class. The reason is one line.
+    /// <see cref="SizeChoices"/> at which the anchors reach at least <see cref="EnoughShare"/> of every
+    /// class's training boxes - small objects need a larger input, and a larger input costs time
+    /// roughly with its area. When no size does, the one that reaches most of the worst class. The
+    /// reason is one line.
     /// </summary>
     public static (int Size, string Reason) ChooseSize(IReadOnlyList<ImageRecord> images, ModelSpec spec)
     {
-        var tried = new List<(int Size, AnchorCoverage Coverage)>();
-        foreach (var size in SizeChoices)
+        var tried = Measured(images, spec, SizeChoices).ToList();
+        if (tried[0].Coverage.Total.Boxes == 0) return (tried[0].Size, $"--size {tried[0].Size}: the training split has no boxes to fit it to");
+        var enough = tried.FindIndex(t => t.Coverage.WorstClassShare >= EnoughShare);
+        if (enough >= 0)
         {
-            var coverage = Measure(images, spec.Classes, spec with { InputSize = size });
-            if (coverage.Total.Boxes == 0) return (size, $"--size {size}: the training split has no boxes to fit");
-            tried.Add((size, coverage));
-            if (coverage.WorstClassShare >= 0.95)
-            {
-                var worst = WorstClass(coverage);
-                var smaller = tried.Count > 1 ? $"; at {tried[^2].Size} {WorstClass(tried[^2].Coverage).Class} has {tried[^2].Coverage.WorstClassShare:P1}" : "";
-                return (size, $"--size {size} from the data: the smallest input at which the anchors reach 95 % of every class's boxes ({worst.Class} {worst.Share:P1}{smaller})");
-            }
+            var (size, coverage) = tried[enough];
+            var smaller = enough > 0 ? $"; at {tried[enough - 1].Size} {tried[enough - 1].Coverage.WorstClass!.Class} has {tried[enough - 1].Coverage.WorstClassShare:P1}" : "";
+            return (size, $"--size {size} from the data: the smallest input at which the anchors reach 95 % of every class's boxes ({coverage.WorstClass?.Class} {coverage.WorstClassShare:P1}{smaller})");
         }
         var best = tried.MaxBy(t => t.Coverage.WorstClassShare);
-        return (best.Size, $"--size {best.Size} from the data: no size up to {SizeChoices[^1]} lets the anchors reach 95 % of every class ({WorstClass(best.Coverage).Class} {best.Coverage.WorstClassShare:P1} at best); for small objects in large images try --tile");
+        return (best.Size, $"--size {best.Size} from the data: no size up to {SizeChoices[^1]} lets the anchors reach 95 % of every class ({best.Coverage.WorstClass?.Class} {best.Coverage.WorstClassShare:P1} at best); for small objects in large images try --tile");
+    }
+
+    // Coverage at each size in turn, measured only as far as the caller reads (it stops at the first size that is enough).
+    private static IEnumerable<(int Size, AnchorCoverage Coverage)> Measured(IReadOnlyList<ImageRecord> images, ModelSpec spec, IEnumerable<int> sizes)
+    {
+        foreach (var size in sizes)
+        {
+            var coverage = Measure(images, spec.Classes, spec with { InputSize = size });
+            yield return (size, coverage);
+            if (coverage.WorstClassShare >= EnoughShare) yield break;
+        }
     }
 
     public static string BucketOf(Box box) => box.Area < Box.SmallArea ? "small" : box.Area < Box.LargeArea ? "medium" : "large";
@@ -139,19 +151,16 @@ public sealed class AnchorCoverage
     public static string TrainingAdvice(IReadOnlyList<ImageRecord> images, ModelSpec spec, int? tile = null)
     {
         var coverage = Measure(images, spec.Classes, spec);
-        if (coverage.Total.Boxes == 0) return "Anchor coverage: no training boxes";
-        var worst = WorstClass(coverage);
+        if (coverage.WorstClass is not { } worst) return "Anchor coverage: no training boxes";
         var line = $"Anchor coverage at {spec.InputSize}x{spec.InputSize}: {coverage.Total.Share:P1} of the training boxes reach an anchor (IoU >= {coverage.PositiveIou:0.##}); fewest: {worst.Class} {worst.Share:P1}";
-        if (worst.Share >= 0.95) return line;
-        foreach (var size in new[] { 256, 320, 384, 448, 512, 576, 640 }.Where(s => s > spec.InputSize))
-        {
-            var larger = Measure(images, spec.Classes, spec with { InputSize = size });
-            if (WorstClass(larger).Share >= 0.95)
-                return tile is { } side
-                    ? $"{line}. With --size {size} --tile {side} (the tiles upsampled) every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1})"
-                    : $"{line}. At --size {size} every class reaches 95 % ({WorstClass(larger).Class} {WorstClass(larger).Share:P1}); 'spotter data check DATASET --size {spec.InputSize} {size}' shows the table";
-        }
-        return $"{line}. No size up to 640 lifts every class to 95 %: try smaller --anchor-zooms or --anchor-scale ('spotter data check DATASET --size ...' shows the table)";
+        if (worst.Share >= EnoughShare) return line;
+        var larger = Measured(images, spec, new[] { 256, 320, 384, 448, 512, 576, 640 }.Where(s => s > spec.InputSize)).LastOrDefault();
+        if (larger.Coverage is not { WorstClassShare: >= EnoughShare } enough)
+            return $"{line}. No size up to 640 lifts every class to 95 %: try smaller --anchor-zooms or --anchor-scale ('spotter data check DATASET --size ...' shows the table)";
+        var reached = $"every class reaches 95 % ({enough.WorstClass!.Class} {enough.WorstClassShare:P1})";
+        return tile is { } side
+            ? $"{line}. With --size {larger.Size} --tile {side} (the tiles upsampled) {reached}"
+            : $"{line}. At --size {larger.Size} {reached}; 'spotter data check DATASET --size {spec.InputSize} {larger.Size}' shows the table";
     }
 
     // Best IoU of each box with any anchor, in chunks so the IoU matrix stays small.

@@ -55,7 +55,8 @@ public static class Trainer
         data.Warm();
 
         var spec = config.ModelFor(data.Dataset.Classes);
-        if (spec.Task == ModelTask.Detect) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec, config.Tile));
+        // A size chosen from the data was chosen by its anchor coverage, and the reason said so already.
+        if (spec.Task == ModelTask.Detect && data.SizeReason is null) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec, config.Tile));
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
         var precision = Precisions.Resolve(config.Precision, device.type);
@@ -87,7 +88,7 @@ public static class Trainer
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
-        detector.Tiling = config.Tiling;
+        detector.Tiling = config.Tiling; // model.json gives the tile; this keeps the run's overlap too
         var found = DetectorEvaluation.DetectAll(detector, data.Valid, config.Batch);
         var report = DetectorEvaluation.FromDetections(detector.Info, data.Valid, found);
         WriteReport(report, detector.Spec, runFolder);

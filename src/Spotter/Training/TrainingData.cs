@@ -30,8 +30,9 @@ public sealed class TrainingData : IDisposable
         }
         Config = config;
         // Sliced training: the loaders see tiles of the large images (the final evaluation runs tiled on whole images).
-        TrainViews = config.Tiling is { } tiling ? TileViews.Cut(Train, tiling, config.Size) : Train;
-        ValidViews = config.Tiling is { } validTiling ? TileViews.Cut(Valid, validTiling, config.Size) : Valid;
+        var tiling = config.Tiling;
+        TrainViews = tiling is null ? Train : TileViews.Cut(Train, tiling, config.Size);
+        ValidViews = tiling is null ? Valid : TileViews.Cut(Valid, tiling, config.Size);
         if (TrainViews.Count == 0) throw new SpotterException($"{Dataset.Source}: no tile of split '{config.TrainSplit}' holds an object; try a larger --tile");
         _store = new ImageStore(config.Size, TrainViews.Count + ValidViews.Count);
         var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);

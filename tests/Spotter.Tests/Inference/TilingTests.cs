@@ -46,6 +46,13 @@ public sealed class TilingTests : IDisposable
     public void Parse_reads_none_as_no_tiling() => Assert.Null(Tiling.Parse("none"));
 
     [Fact]
+    public void A_changed_copy_is_checked_too()
+    {
+        Assert.Throws<SpotterException>(() => new Tiling(256) with { Overlap = 0.95f });
+        Assert.Throws<SpotterException>(() => new Tiling(256) with { TileSize = 8 });
+    }
+
+    [Fact]
     public void A_detector_takes_its_trained_tile_by_default_and_for_auto()
     {
         using var plain = new BrightSquareDetector(inputSize: 64);

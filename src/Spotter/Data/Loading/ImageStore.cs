@@ -45,20 +45,23 @@ public sealed class ImageStore : IDisposable
 
     /// <summary>
     /// Decodes every image in parallel so the first epoch is not slower than the rest; the tiles
-    /// of one file are all cut from one decode.
+    /// of one file (and its whole view) all come from one decode.
     /// </summary>
     public void Warm(IEnumerable<ImageRecord> images)
     {
         if (!_caching) return;
         Parallel.ForEach(images.DistinctBy(i => i.PixelsKey).GroupBy(i => i.Path), file =>
         {
-            var tiles = file.Where(i => i.Region is not null && !_cache.ContainsKey(i.PixelsKey)).ToList();
-            if (tiles.Count > 0)
+            var missing = file.Where(i => !_cache.ContainsKey(i.PixelsKey)).ToList();
+            if (!missing.Any(i => i.Region is not null))
             {
-                using var whole = ImageFile.DecodeForInput(file.Key, int.MaxValue, out _, out _);
-                foreach (var tile in tiles) Keep(tile.PixelsKey, Squashed(whole, tile.Region));
+                foreach (var image in missing) Get(image, out _);
+                return;
             }
-            foreach (var image in file.Where(i => i.Region is null)) Get(image, out _);
+            // A file cut into tiles is decoded once at full size; its whole view comes from that decode
+            // too, as tiled inference squashes it.
+            using var full = ImageFile.DecodeForInput(file.Key, int.MaxValue, out _, out _);
+            foreach (var view in missing) Keep(view.PixelsKey, Squashed(full, view.Region));
         });
     }
 
