@@ -76,7 +76,7 @@ public static class LinearProbe
     }
 
     // A random square, a quarter to a half of the image's short side, overlapping no object much.
-    private static Spotter.Boxes.Box? BackgroundBox(ImageRecord image, Random rng)
+    internal static Spotter.Boxes.Box? BackgroundBox(ImageRecord image, Random rng)
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {

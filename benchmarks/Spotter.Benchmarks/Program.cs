@@ -36,6 +36,11 @@ public static class Program
             TilingFigure.Run(args[1], args[2], args[3], args[4]);
             return;
         }
+        if (args.Length == 4 && args[0] == "background-crops")
+        {
+            BackgroundCrops.Run(args[1], args[2], args[3]);
+            return;
+        }
         if (args.Length >= 4 && args[0] == "parity")
         {
             BackendParity.Run(args[1], args[2], args[3], args.ElementAtOrDefault(4) ?? "test");

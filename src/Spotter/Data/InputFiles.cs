@@ -5,8 +5,9 @@ public static class InputFiles
 {
     public static IReadOnlyList<string> Expand(IEnumerable<string> inputs)
     {
+        var given = inputs.ToList();
         var files = new List<string>();
-        foreach (var input in inputs)
+        foreach (var input in given)
         {
             if (File.Exists(input)) files.Add(input);
             else if (Directory.Exists(input))
@@ -22,7 +23,7 @@ public static class InputFiles
             }
             else throw new SpotterException($"{input}: no such file or folder");
         }
-        if (files.Count == 0) throw new SpotterException("no images given");
+        if (files.Count == 0) throw new SpotterException(given.Count == 1 ? $"{given[0]}: no images there" : "no images given");
         return files.Distinct().ToList();
     }
 }

@@ -11,14 +11,15 @@ namespace Spotter.Data;
 /// left out. The whole image stays too when some object is still at least
 /// <see cref="MinimumWholeSide"/> px on both sides once squashed to the input (the objects too large
 /// for a tile); it keeps only those, as the whole view at inference finds only those. Images no
-/// larger than 1.5 tiles stay as they are.
+/// larger than 1.5 tiles stay as they are. Background images (<c>--negatives</c>) have no objects
+/// on purpose: with <c>keepEmpty</c> every tile of theirs, and the whole view, is kept.
 /// </summary>
 public static class TileViews
 {
     public const float MinimumVisible = 0.5f;
     public const float MinimumWholeSide = 8f;
 
-    public static IReadOnlyList<ImageRecord> Cut(IReadOnlyList<ImageRecord> images, Tiling tiling, int inputSize)
+    public static IReadOnlyList<ImageRecord> Cut(IReadOnlyList<ImageRecord> images, Tiling tiling, int inputSize, bool keepEmpty = false)
     {
         var views = new List<ImageRecord>(images.Count);
         foreach (var image in images)
@@ -31,11 +32,11 @@ public static class TileViews
             }
             var (sx, sy) = ((float)inputSize / image.Width, (float)inputSize / image.Height);
             var large = image.Objects.Where(o => o.Box.Width * sx >= MinimumWholeSide && o.Box.Height * sy >= MinimumWholeSide).ToList();
-            if (large.Count > 0) views.Add(image with { Objects = large });
+            if (large.Count > 0 || keepEmpty) views.Add(image with { Objects = large });
             foreach (var tile in tiles)
             {
                 var inside = image.Objects.Select(o => InTile(o, tile)).OfType<LabeledBox>().ToList();
-                if (inside.Count > 0)
+                if (inside.Count > 0 || keepEmpty)
                     views.Add(image with { Id = $"{image.Id}@{tile.Left},{tile.Top}", Width = tile.Width, Height = tile.Height, Objects = inside, Region = tile });
             }
         }

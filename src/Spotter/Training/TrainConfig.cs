@@ -49,6 +49,10 @@ public sealed record TrainConfig
     [JsonPropertyName("train_split")] public string TrainSplit { get; init; } = "train";
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
+    /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
+    [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;
+    /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
+    [JsonPropertyName("negatives")] public string? Negatives { get; init; }
     [JsonPropertyName("patience")] public int Patience { get; init => field = Check.AtLeast(value, 0, "--patience"); }
     /// <summary>A wall-clock budget for the whole run (<c>--time</c>); the unfrozen epochs are then planned to fit it (see <see cref="TimeBudget"/>).</summary>
     [JsonPropertyName("time_budget_seconds")] public double? TimeBudgetSeconds { get; init => field = value is { } v ? Check.Positive(v, "--time") : null; }
@@ -74,6 +78,7 @@ public sealed record TrainConfig
     {
         if (FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
         if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
+        if (Negatives is not null && Task != ModelTask.Detect) throw new SpotterException("--negatives is for --task detect; a largest-object model needs an object in every image");
         if (SizeFromData && Task != ModelTask.Detect) throw new SpotterException("the size is chosen from the data for --task detect only");
         return this;
     }

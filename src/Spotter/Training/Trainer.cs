@@ -50,6 +50,7 @@ public static class Trainer
                 (data.Unreadable.Count > 1 ? " ('spotter data check' lists them)" : ""));
         if (data.ValidLoader is null) throw new SpotterException($"{data.Dataset.Source}: split '{config.ValidSplit}' has no images to validate on");
         reporter.Message($"{data.Dataset.Source}: {data.Train.Count} training and {data.Valid.Count} validation images, {data.Dataset.Classes.Count} classes; {config.Task.Name()} at {config.Size}x{config.Size} on {device.type}");
+        if (data.Negatives.Count > 0) reporter.Message($"{config.Negatives}: {data.Negatives.Count} background image(s) train alongside, with no objects");
         if (config.Tiling is not null)
             reporter.Message($"Sliced training: {config.Tile} px tiles, overlap {config.TileOverlap:0.##}: {data.TrainViews.Count} training and {data.ValidViews.Count} validation views (tiles with objects, and whole images with objects large enough)");
         data.Warm();
@@ -172,9 +173,9 @@ public static class Trainer
         reporter.Message("Finding a learning rate (LR finder, body frozen) ...");
         var result = LrFinder.Run(learner, iterations: Math.Min(100, Math.Max(30, learner.TrainData.BatchCount * 3)));
         Plots.LrFinder(result, Path.Combine(runFolder, "lr_find.png"));
-        // The steepest descent is a good rate for the head; clamp to a sane range for Adam.
+        // Clamped to the range in which AdamW trains these heads.
         var lr = Math.Clamp(result.Suggested, 1e-4, 1e-2);
-        reporter.Message($"LR finder: steepest descent at {result.Suggested:0.###e+0}, minimum/10 at {result.MinimumLossRate:0.###e+0}; using {lr:0.###e+0} (lr_find.png)");
+        reporter.Message($"LR finder: lowest loss at {result.LowestLossRate:0.###e+0}; using {lr:0.###e+0}, half that{(lr != result.Suggested ? " within 1e-4..1e-2" : "")} (lr_find.png)");
         return lr;
     }
 

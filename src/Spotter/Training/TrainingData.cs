@@ -19,6 +19,7 @@ public sealed class TrainingData : IDisposable
         var unreadable = new List<DataProblem>();
         Train = Readable(DatasetSplits.Select(Dataset, config.TrainSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
         Valid = Readable(DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
+        Negatives = config.Negatives is { } background ? NegativeImages(background, unreadable) : [];
         Unreadable = unreadable;
         if (Train.Count == 0)
             throw new SpotterException($"{Dataset.Source}: split '{config.TrainSplit}' has no usable images to train on" +
@@ -31,11 +32,11 @@ public sealed class TrainingData : IDisposable
         Config = config;
         // Sliced training: the loaders see tiles of the large images (the final evaluation runs tiled on whole images).
         var tiling = config.Tiling;
-        TrainViews = tiling is null ? Train : TileViews.Cut(Train, tiling, config.Size);
+        TrainViews = tiling is null ? [.. Train, .. Negatives] : [.. TileViews.Cut(Train, tiling, config.Size), .. TileViews.Cut(Negatives, tiling, config.Size, keepEmpty: true)];
         ValidViews = tiling is null ? Valid : TileViews.Cut(Valid, tiling, config.Size);
         if (TrainViews.Count == 0) throw new SpotterException($"{Dataset.Source}: no tile of split '{config.TrainSplit}' holds an object; try a larger --tile");
         _store = new ImageStore(config.Size, TrainViews.Count + ValidViews.Count);
-        var augment = config.Augment ? new AugmentOptions(config.Size) : AugmentOptions.None(config.Size);
+        var augment = config.Augment ? AugmentOptions.ForTraining(config.Size, config.Task == ModelTask.Detect, config.Zoom) : AugmentOptions.None(config.Size);
         // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).
         var prefetch = Runtime.Devices.Parse(config.Device).type == TorchSharp.DeviceType.CUDA;
         TrainLoader = new BatchLoader(TrainViews, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
@@ -52,6 +53,9 @@ public sealed class TrainingData : IDisposable
     public IReadOnlyList<ImageRecord> Train { get; }
     public IReadOnlyList<ImageRecord> Valid { get; }
 
+    /// <summary>Background images from <c>--negatives</c>: no objects, trained alongside <see cref="Train"/>.</summary>
+    public IReadOnlyList<ImageRecord> Negatives { get; }
+
     /// <summary>What the loaders see: <see cref="Train"/> and <see cref="Valid"/>, or with sliced training their tiles.</summary>
     public IReadOnlyList<ImageRecord> TrainViews { get; }
     public IReadOnlyList<ImageRecord> ValidViews { get; }
@@ -60,6 +64,28 @@ public sealed class TrainingData : IDisposable
     public IReadOnlyList<DataProblem> Unreadable { get; }
     public BatchLoader TrainLoader { get; }
     public BatchLoader? ValidLoader { get; }
+
+    /// <summary>The background images (a folder, file or glob) as records without objects; the unreadable go to <paramref name="dropped"/>.</summary>
+    private static List<ImageRecord> NegativeImages(string source, List<DataProblem> dropped)
+    {
+        var files = InputFiles.Expand([source]);
+        var records = new ImageRecord?[files.Count];
+        var problems = new DataProblem?[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            try
+            {
+                var info = ImageFile.Probe(files[i]);
+                records[i] = new ImageRecord($"negative:{files[i]}", files[i], info.Width, info.Height, []);
+            }
+            catch (SpotterException e)
+            {
+                problems[i] = new DataProblem(files[i], e.Message);
+            }
+        });
+        dropped.AddRange(problems.OfType<DataProblem>());
+        return records.OfType<ImageRecord>().ToList();
+    }
 
     /// <summary>The images whose header reads (as <c>spotter data check</c> checks them, in parallel); the others go to <paramref name="dropped"/>.</summary>
     private static List<ImageRecord> Readable(List<ImageRecord> images, List<DataProblem> dropped)

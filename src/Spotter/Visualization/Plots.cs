@@ -12,9 +12,11 @@ public static class Plots
     public static void LrFinder(LrFindResult result, string path)
     {
         var plot = NewPlot();
-        var x = result.LearningRates.Select(Math.Log10).ToArray();
-        plot.Add.ScatterLine(x, result.SmoothedLosses.ToArray()).LegendText = "smoothed loss";
-        var raw = plot.Add.ScatterPoints(x, result.Losses.ToArray());
+        // The last batch's loss may be NaN (the sweep stops there); leave it out of the picture.
+        var shown = Enumerable.Range(0, result.LearningRates.Count).Where(i => double.IsFinite(result.Losses[i]) && double.IsFinite(result.SmoothedLosses[i])).ToArray();
+        var x = shown.Select(i => Math.Log10(result.LearningRates[i])).ToArray();
+        plot.Add.ScatterLine(x, shown.Select(i => result.SmoothedLosses[i]).ToArray()).LegendText = "smoothed loss (centred)";
+        var raw = plot.Add.ScatterPoints(x, shown.Select(i => result.Losses[i]).ToArray());
         raw.LegendText = "loss per batch";
         raw.MarkerSize = 3;
         var suggested = plot.Add.VerticalLine(Math.Log10(result.Suggested));
@@ -27,7 +29,8 @@ public static class Plots
             IntegerTicksOnly = true,
         };
         // The loss explodes at the end of the sweep; keep the interesting part in view.
-        var top = Math.Min(result.SmoothedLosses.Max(), 4 * result.SmoothedLosses.Min());
+        var smoothed = shown.Select(i => result.SmoothedLosses[i]).DefaultIfEmpty(1).ToArray();
+        var top = Math.Min(smoothed.Max(), 4 * smoothed.Min());
         plot.Axes.SetLimitsY(0, top * 1.1);
         plot.XLabel("learning rate");
         plot.YLabel("loss");

@@ -58,6 +58,34 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Background_images_train_without_objects_alongside_a_zooming_detector_and_a_bad_folder_says_so()
+    {
+        var negatives = Directory.CreateDirectory(Path.Combine(_root, "negatives")).FullName;
+        for (var i = 0; i < 3; i++) Spotter.Tests.Data.Fixtures.WriteImage(Path.Combine(negatives, $"bg{i}.jpg"), 120, 90);
+        File.WriteAllText(Path.Combine(negatives, "broken.jpg"), "not a picture");
+        var run = Path.Combine(_root, "negatives-run");
+
+        var (code, output, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--batch", "8",
+            "--epochs", "1", "--freeze-epochs", "0", "--lr", "1e-3", "--zoom", "1.5", "--negatives", negatives, "--out", run, "--device", "cpu");
+
+        Assert.True(code == 0, error + output);
+        Assert.Contains($"{negatives}: 3 background image(s) train alongside", output + error);
+        Assert.Contains("1 image(s) cannot be read", output + error);
+        var config = TrainConfig.Load(run);
+        Assert.Equal((negatives, 1.5), (config.Negatives, config.Zoom));
+
+        var missing = Path.Combine(_root, "no-such-folder");
+        (code, _, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--negatives", missing, "--out", Path.Combine(_root, "n1"), "--device", "cpu");
+        Assert.Equal(1, code);
+        Assert.Equal($"spotter: {missing}: no such file or folder", error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_root, "n1")));
+        (code, _, error) = Run("train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--negatives", negatives, "--out", Path.Combine(_root, "n2"), "--device", "cpu");
+        Assert.Equal(1, code);
+        Assert.Contains("--negatives is for --task detect", error);
+        Assert.False(Directory.Exists(Path.Combine(_root, "n2")));
+    }
+
+    [Fact]
     public void A_detector_given_no_size_takes_one_from_its_data_and_saves_it()
     {
         var run = Path.Combine(_root, "auto-size");
@@ -231,6 +259,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--negative-iou", "0.7")]
     [InlineData("--schedule", "linear")]
     [InlineData("--precision", "fp16")]
+    [InlineData("--zoom", "0.5")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -260,7 +289,7 @@ public sealed class TrainCommandTests : IDisposable
         var plot = Path.Combine(_root, "lr.png");
         var (code, output, error) = Run("lr-find", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--size", "64", "--batch", "4", "--out", plot, "--device", "cpu");
         Assert.True(code == 0, error);
-        Assert.Contains("Steepest descent", output);
+        Assert.Contains("Lowest loss at lr", output);
         Assert.Equal("png", Spotter.Data.ImageFile.Probe(plot).Format);
     }
 

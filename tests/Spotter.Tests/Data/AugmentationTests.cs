@@ -20,24 +20,27 @@ public sealed class AugmentationTests
         Assert.True((once - images.flip(3)).abs().max().item<float>() < 1e-5f, "a flip mirrors the columns");
 
         var boxes = new[] { new Box(2, 3, 10, 20) };
-        Assert.Equal(new Box(22, 3, 30, 20), BatchAugmenter.Apply(boxes, Flip, 32)[0]);
-        Assert.Equal(boxes, BatchAugmenter.Apply(BatchAugmenter.Apply(boxes, Flip, 32), Flip, 32));
+        Assert.Equal(new Box(22, 3, 30, 20), BatchAugmenter.Apply(boxes, Flip, 32).Boxes[0]);
+        Assert.Equal(boxes, BatchAugmenter.Apply(BatchAugmenter.Apply(boxes, Flip, 32).Boxes, Flip, 32).Boxes);
     }
 
     [Theory]
-    [InlineData(10.0, false)]
-    [InlineData(-25.0, false)]
-    [InlineData(15.0, true)]
-    public void A_rotated_box_encloses_the_rotated_object_snugly(double degrees, bool flip)
+    [InlineData(10.0, false, 1.0, 0.0, 0.0)]
+    [InlineData(-25.0, false, 1.0, 0.0, 0.0)]
+    [InlineData(15.0, true, 1.0, 0.0, 0.0)]
+    [InlineData(0.0, false, 1.5, -0.2, 0.1)]
+    [InlineData(5.0, true, 1.3, 0.15, -0.1)]
+    [InlineData(0.0, false, 0.7, 0.3, -0.25)]
+    public void A_warped_box_encloses_the_warped_object_snugly(double degrees, bool flip, double zoom, double centreX, double centreY)
     {
         using var scope = NewDisposeScope();
         const int size = 96;
         var image = zeros(1, 3, size, size);
         image[.., .., 30..50, 20..60] = ones(1, 3, 20, 40); // a white bar: x 20..60, y 30..50
-        var draw = new BatchAugmenter.Draw(flip, degrees * Math.PI / 180, 0, 1);
+        var draw = new BatchAugmenter.Draw(flip, degrees * Math.PI / 180, 0, 1, zoom, centreX, centreY);
 
         var rotated = BatchAugmenter.Apply(image, [draw]);
-        var box = BatchAugmenter.Apply([new Box(20, 30, 60, 50)], draw, size)[0];
+        var box = BatchAugmenter.Apply([new Box(20, 30, 60, 50)], draw, size).Boxes[0];
 
         // Where the warped image is bright, and its extent.
         var bright = rotated[0, 0] > 0.5f;
@@ -47,6 +50,33 @@ public sealed class AugmentationTests
         Assert.InRange(columns.Max() + 1, box.X2 - 1.5, box.X2 + 1.5);
         Assert.InRange(rows.Min(), box.Y1 - 1.5, box.Y1 + 1.5);
         Assert.InRange(rows.Max() + 1, box.Y2 - 1.5, box.Y2 + 1.5);
+    }
+
+    [Fact]
+    public void A_zoom_in_drops_boxes_whose_centre_leaves_the_view_and_clips_the_rest()
+    {
+        // Twice magnified about the top-left quarter's centre: the view is x, y 0..48 of a 96 px image.
+        var draw = new BatchAugmenter.Draw(false, 0, 0, 1, Zoom: 2, CentreX: -0.5, CentreY: -0.5);
+        var (boxes, kept) = BatchAugmenter.Apply([new Box(10, 10, 20, 30), new Box(40, 40, 60, 50), new Box(70, 70, 90, 90)], draw, 96);
+        Assert.Equal([true, false, false], kept);   // the second's centre (50, 45) is just out of view
+        Assert.Equal(new Box(20, 20, 40, 60), boxes[0]);
+        Assert.Equal(new Box(80, 80, 96, 96), boxes[1]); // clipped (and not kept)
+    }
+
+    [Fact]
+    public void A_zoom_out_keeps_every_box_and_shows_grey_canvas_not_a_reflection()
+    {
+        using var scope = NewDisposeScope();
+        var image = ones(1, 3, 64, 64);
+        var draw = new BatchAugmenter.Draw(false, 0, 0, 1, Zoom: 0.5, CentreX: 1, CentreY: 0);
+        var shrunk = BatchAugmenter.Apply(image, [draw]);
+        // The image's right edge lands in the middle: it fills x 0..32, y 16..48; around it the canvas is ImageNet's mean colour.
+        Assert.Equal(1f, shrunk[0, 0, 32, 16].item<float>(), 4);
+        Assert.Equal(0.485f, shrunk[0, 0, 32, 48].item<float>(), 4);
+        Assert.Equal(0.406f, shrunk[0, 2, 4, 20].item<float>(), 4);
+        var (boxes, kept) = BatchAugmenter.Apply([new Box(0, 0, 64, 64), new Box(60, 60, 64, 64)], draw, 64);
+        Assert.Equal([true, true], kept);
+        Assert.Equal(new Box(0, 16, 32, 48), boxes[0]);
     }
 
     [Fact]
@@ -68,6 +98,29 @@ public sealed class AugmentationTests
         Assert.InRange(draws.Count(d => d.Flip), 70, 130);
         Assert.All(draws, d => Assert.InRange(Math.Abs(d.RotationRadians), 0, 3 * Math.PI / 180 + 1e-12));
         Assert.Contains(draws, d => d.RotationRadians != 0);
+        Assert.All(draws, d => Assert.Equal(1, d.Zoom));
+    }
+
+    [Fact]
+    public void Zoom_draws_stay_in_range_and_leave_the_other_draws_as_they_were()
+    {
+        var zooming = new AugmentOptions(64, ZoomProbability: 0.5, MaxZoom: 1.5);
+        var plain = new AugmentOptions(64);
+        var pairs = Enumerable.Range(0, 200).Select(i => (Zoomed: BatchAugmenter.Sample(zooming, new Random(i)), Plain: BatchAugmenter.Sample(plain, new Random(i)))).ToList();
+        Assert.All(pairs, p => Assert.Equal(p.Plain, p.Zoomed with { Zoom = 1, CentreX = 0, CentreY = 0 }));
+        var zooms = pairs.Select(p => p.Zoomed).Where(d => d.Zoom != 1).ToList();
+        Assert.InRange(zooms.Count, 70, 130);
+        Assert.Contains(zooms, d => d.Zoom < 1);
+        Assert.Contains(zooms, d => d.Zoom > 1);
+        Assert.All(zooms, d =>
+        {
+            Assert.InRange(d.Zoom, 1 / 1.5, 1.5);
+            Assert.InRange(Math.Abs(d.CentreX), 0, Math.Abs(1 - 1 / d.Zoom));
+            Assert.InRange(Math.Abs(d.CentreY), 0, Math.Abs(1 - 1 / d.Zoom));
+        });
+        Assert.False(AugmentOptions.ForTraining(64, detect: false, maxZoom: 1.5).Zooms);
+        Assert.True(AugmentOptions.ForTraining(64, detect: true, maxZoom: 1.5).Zooms);
+        Assert.False(AugmentOptions.ForTraining(64, detect: true, maxZoom: 1).Zooms);
     }
 }
 

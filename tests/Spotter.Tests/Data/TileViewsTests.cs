@@ -56,6 +56,16 @@ public sealed class TileViewsTests : IDisposable
     }
 
     [Fact]
+    public void A_background_image_keeps_every_tile_and_its_whole_view_when_asked()
+    {
+        var background = new ImageRecord("n", "n.jpg", 600, 400, []);
+        Assert.Empty(TileViews.Cut([background], new Tiling(200, 0.2f), inputSize: 64));
+        var views = TileViews.Cut([background], new Tiling(200, 0.2f), inputSize: 64, keepEmpty: true);
+        Assert.Equal(1 + 4 * 3, views.Count);                      // the whole view and 4 x 3 tiles
+        Assert.All(views, v => Assert.Empty(v.Objects));
+    }
+
+    [Fact]
     public void The_store_gives_a_tile_the_pixels_of_its_region_whether_warmed_or_not()
     {
         var path = Path.Combine(_root, "gradient.png");

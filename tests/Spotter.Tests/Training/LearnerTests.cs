@@ -90,18 +90,22 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     }
 
     [Fact]
-    public void The_suggestion_is_the_steepest_fall_of_the_loss_before_its_minimum()
+    public void The_suggestion_is_half_the_rate_at_the_lowest_smoothed_loss_and_the_smoothing_does_not_lag()
     {
-        // Rates 1e-7 .. 10 in steps of a tenth of a decade; the loss falls fastest at 1e-3 (a tanh
-        // step centred there), bottoms out at 1e-1 and then climbs.
-        var lrs = Enumerable.Range(0, 81).Select(i => Math.Pow(10, -7 + i / 10.0)).ToList();
-        var losses = lrs.Select(lr => Math.Log10(lr) is var x && x <= -1 ? 2 - Math.Tanh(2 * (x + 3)) : 2 - Math.Tanh(4) + (x + 1)).ToList();
-        Assert.Equal(1e-3, LrFinder.Suggest(lrs, losses), 1e-3 * 0.3);
-        Assert.Equal(1e-2, LrFinder.MinimumLossRate(lrs, losses), 1e-2 * 0.3);
-        // A small early dip (steepest at 10^-5.5, far below the minimum at 1e-1) gives way to the minimum's tenth.
-        var flat = lrs.Select(lr => Math.Log10(lr) is var x && x <= -1 ? 2 - 0.01 * Math.Tanh(5 * (x + 5.5)) - 1e-3 * (x + 7) : 2 + (x + 1)).ToList();
-        Assert.Equal(1e-2, LrFinder.MinimumLossRate(lrs, flat), 1e-2 * 0.3);
-        Assert.Equal(LrFinder.MinimumLossRate(lrs, flat), LrFinder.Suggest(lrs, flat));
+        // A 30-batch sweep (what a small training set gets) from 1e-7 to 10: the loss falls until
+        // 1e-2, then climbs. A running average with beta 0.98 would still be falling at 10.
+        var lrs = Enumerable.Range(0, 30).Select(i => 1e-7 * Math.Pow(1e8, i / 29.0)).ToList();
+        var losses = lrs.Select(lr => Math.Abs(Math.Log10(lr) + 2) + 1).ToList();
+        var smoothed = LrFinder.CentredAverage(losses);
+        var lowest = LrFinder.LowestLossRate(lrs, smoothed);
+        Assert.InRange(lowest, 1e-2 / 2, 1e-2 * 2);
+        Assert.Equal(lowest / 2, LrFinder.Suggest(lrs, smoothed));
+        // A noisy low batch in the first tenth of the sweep is not taken for the minimum.
+        var early = losses.Select((l, i) => i == 1 ? -100 : l).ToList();
+        Assert.Equal(lowest, LrFinder.LowestLossRate(lrs, LrFinder.CentredAverage(early)), 1e-12);
+        // A NaN (the batch that ended the sweep) never counts as the lowest.
+        var broken = losses.Append(double.NaN).ToList();
+        Assert.Equal(lowest, LrFinder.LowestLossRate([.. lrs, 20], LrFinder.CentredAverage(broken)), 1e-12);
     }
 
     [Fact]

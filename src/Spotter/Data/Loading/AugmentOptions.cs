@@ -1,9 +1,13 @@
 namespace Spotter.Data.Loading;
 
 /// <summary>
-/// Box-aware augmentation, as in the lessons: squash to Size x Size (no crop, so boxes are never
-/// cut), random horizontal flip, a small random rotation (boxes re-fitted around their rotated
-/// corners; large angles would inflate them), random brightness and contrast.
+/// Box-aware augmentation, as in the lessons: squash to Size x Size, random horizontal flip, a
+/// small random rotation (boxes re-fitted around their rotated corners; large angles would
+/// inflate them), random brightness and contrast. For detection also scale jitter (SSD's zoom-in
+/// and zoom-out): with <see cref="ZoomProbability"/> the view is magnified by a factor drawn
+/// log-uniformly from 1/<see cref="MaxZoom"/> to <see cref="MaxZoom"/> at a random place: a zoom-in
+/// crops (a box whose centre leaves the view is dropped, the rest clipped), a zoom-out shrinks the
+/// image onto a grey canvas. The largest-object tasks keep zoom off: a crop could cut away the object.
 /// </summary>
 public sealed record AugmentOptions(
     int Size,
@@ -11,10 +15,18 @@ public sealed record AugmentOptions(
     double MaxRotationDegrees = 3,
     double RotationProbability = 0.5,
     double Brightness = 0.05,
-    double Contrast = 0.05)
+    double Contrast = 0.05,
+    double ZoomProbability = 0,
+    double MaxZoom = 1)
 {
     /// <summary>Only the squash: for validation and inference.</summary>
     public static AugmentOptions None(int size) => new(size, 0, 0, 0, 0, 0);
 
-    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0;
+    /// <summary>The training augmentation of a task: scale jitter up to <paramref name="maxZoom"/> (1 = none) for detection, half the time.</summary>
+    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom) =>
+        detect && maxZoom > 1 ? new(size, ZoomProbability: 0.5, MaxZoom: maxZoom) : new(size);
+
+    public bool Zooms => ZoomProbability > 0 && MaxZoom > 1;
+
+    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0 && !Zooms;
 }

@@ -46,7 +46,10 @@ public sealed class Batch : IDisposable
         tensor(Enumerable.Range(0, Count).Select(i => (long)Classes[i][LargestIndex(i)]).ToArray(), device: device);
 
     // The largest object is chosen on the original annotation, so augmentation never changes which.
-    private int LargestIndex(int i) => Records[i].LargestIndex;
+    // (Only the detector's augmentation drops boxes, by zooming; the largest-object tasks never zoom.)
+    private int LargestIndex(int i) => Boxes[i].Length == Records[i].Objects.Count
+        ? Records[i].LargestIndex
+        : throw new InvalidOperationException("a largest-object batch lost boxes to augmentation");
 
     /// <summary>Moves the images to a device; the batch keeps owning them, whatever dispose scope is open.</summary>
     public void MoveTo(Device device)

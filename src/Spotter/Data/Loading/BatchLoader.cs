@@ -89,13 +89,15 @@ public sealed class BatchLoader
         var augmented = BatchAugmenter.Apply(images, draws);
 
         var boxes = new List<Box[]>(records.Count);
+        var classes = new List<int[]>(records.Count);
         for (var k = 0; k < records.Count; k++)
         {
             var r = records[k];
             var scaled = r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
-            boxes.Add(BatchAugmenter.Apply(scaled, draws[k], Size));
+            var (mapped, kept) = BatchAugmenter.Apply(scaled, draws[k], Size);
+            boxes.Add(mapped.Where((_, j) => kept[j]).ToArray());
+            classes.Add(r.Objects.Where((_, j) => kept[j]).Select(o => o.ClassIndex).ToArray());
         }
-        var classes = records.Select(r => r.Objects.Select(o => o.ClassIndex).ToArray()).ToList();
         return new Batch(augmented.MoveToOuterDisposeScope(), boxes, classes, records);
     }
 }
