@@ -70,12 +70,12 @@ public static class LrFinder
     }
 
     /// <summary>
-    /// Half the rate at which the smoothed loss is lowest (the first tenth of the sweep skipped).
-    /// With one-cycle's warm-up and annealing, the head trains best near the top of the range
-    /// where the loss still falls, not a decade below it (fastai's minimum/10) nor at the steepest
-    /// fall: measured on the sweeps of synthetic, raccoon and bccd (README, "LR finder").
+    /// The rate at which the smoothed loss is lowest (the first tenth of the sweep skipped). With
+    /// one-cycle's warm-up and annealing, the head trains best at the top of the range where the
+    /// loss still falls, not a decade below it (fastai's minimum/10) nor at the steepest fall; half
+    /// of it was measured too and trained raccoon's detector worse (README, "LR finder rule").
     /// </summary>
-    public static double Suggest(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed) => LowestLossRate(lrs, smoothed) / 2;
+    public static double Suggest(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed) => LowestLossRate(lrs, smoothed);
 
     /// <summary>The rate at which the smoothed loss is lowest, past the first tenth of the sweep.</summary>
     public static double LowestLossRate(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed)

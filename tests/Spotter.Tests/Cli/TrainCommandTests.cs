@@ -289,7 +289,7 @@ public sealed class TrainCommandTests : IDisposable
         var plot = Path.Combine(_root, "lr.png");
         var (code, output, error) = Run("lr-find", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--size", "64", "--batch", "4", "--out", plot, "--device", "cpu");
         Assert.True(code == 0, error);
-        Assert.Contains("Lowest loss at lr", output);
+        Assert.Contains("Lowest loss (centred average) at lr", output);
         Assert.Equal("png", Spotter.Data.ImageFile.Probe(plot).Format);
     }
 

@@ -90,7 +90,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     }
 
     [Fact]
-    public void The_suggestion_is_half_the_rate_at_the_lowest_smoothed_loss_and_the_smoothing_does_not_lag()
+    public void The_suggestion_is_the_rate_at_the_lowest_smoothed_loss_and_the_smoothing_does_not_lag()
     {
         // A 30-batch sweep (what a small training set gets) from 1e-7 to 10: the loss falls until
         // 1e-2, then climbs. A running average with beta 0.98 would still be falling at 10.
@@ -99,7 +99,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         var smoothed = LrFinder.CentredAverage(losses);
         var lowest = LrFinder.LowestLossRate(lrs, smoothed);
         Assert.InRange(lowest, 1e-2 / 2, 1e-2 * 2);
-        Assert.Equal(lowest / 2, LrFinder.Suggest(lrs, smoothed));
+        Assert.Equal(lowest, LrFinder.Suggest(lrs, smoothed));
         // A noisy low batch in the first tenth of the sweep is not taken for the minimum.
         var early = losses.Select((l, i) => i == 1 ? -100 : l).ToList();
         Assert.Equal(lowest, LrFinder.LowestLossRate(lrs, LrFinder.CentredAverage(early)), 1e-12);
