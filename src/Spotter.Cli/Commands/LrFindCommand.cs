@@ -33,7 +33,7 @@ public static class LrFindCommand
             };
             var result = Trainer.FindLearningRate(config, parse.GetValue(outFile)!, parse.GetValue(iterations), parse.GetValue(unfrozen));
             output.WriteLine($"Swept {result.LearningRates.Count} batches from {result.LearningRates[0]:0.#e+0} to {result.LearningRates[^1]:0.#e+0}");
-            output.WriteLine($"Lowest loss (centred average) at lr {result.LowestLossRate:0.###e+0}: the suggested rate");
+            output.WriteLine($"Lowest loss (centred average) at lr {result.Suggested:0.###e+0}: the suggested rate");
             output.WriteLine($"Wrote {parse.GetValue(outFile)}");
             return SpotterCli.Success;
         }));

@@ -45,7 +45,7 @@ public static class LrFinder
             learner.ResetOptimizer();
         }
         var smoothed = CentredAverage(losses);
-        return new LrFindResult(lrs, losses, smoothed, Suggest(lrs, smoothed), LowestLossRate(lrs, smoothed));
+        return new LrFindResult(lrs, losses, smoothed, Suggest(lrs, smoothed));
     }
 
     /// <summary>
@@ -75,10 +75,7 @@ public static class LrFinder
     /// loss still falls, not a decade below it (fastai's minimum/10) nor at the steepest fall; half
     /// of it was measured too and trained raccoon's detector worse (README, "LR finder rule").
     /// </summary>
-    public static double Suggest(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed) => LowestLossRate(lrs, smoothed);
-
-    /// <summary>The rate at which the smoothed loss is lowest, past the first tenth of the sweep.</summary>
-    public static double LowestLossRate(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed)
+    public static double Suggest(IReadOnlyList<double> lrs, IReadOnlyList<double> smoothed)
     {
         if (lrs.Count == 0) return 1e-3;
         var skip = lrs.Count >= 10 ? lrs.Count / 10 : 0;

@@ -175,7 +175,7 @@ public static class Trainer
         Plots.LrFinder(result, Path.Combine(runFolder, "lr_find.png"));
         // Clamped to the range in which AdamW trains these heads.
         var lr = Math.Clamp(result.Suggested, 1e-4, 1e-2);
-        reporter.Message($"LR finder: lowest loss at {result.LowestLossRate:0.###e+0}; using {lr:0.###e+0}{(lr != result.Suggested ? " (kept within 1e-4..1e-2)" : "")} (lr_find.png)");
+        reporter.Message($"LR finder: lowest loss at {result.Suggested:0.###e+0}; using {lr:0.###e+0}{(lr != result.Suggested ? " (kept within 1e-4..1e-2)" : "")} (lr_find.png)");
         return lr;
     }
 
