@@ -33,7 +33,9 @@ public static class Checkpoint
         var weights = $"model-e{epoch}.bin";
         var optimizer = $"optimizer-e{epoch}.bin";
         AtomicFile.Write(Path.Combine(folder, weights), temp => learner.Model.Module.save(temp));
-        AtomicFile.Write(Path.Combine(folder, optimizer), temp => ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).save_py(temp));
+        // TorchSharp's own format: PyTorch's (save_py) deflates every tensor, which cost about 5 s
+        // an epoch for AdamW's 146 MB of state at 320 px, while the file shrank by 9 %.
+        AtomicFile.Write(Path.Combine(folder, optimizer), temp => OptimizerOf(learner).save_state_dict(temp));
         var state = new State { EpochsDone = epoch, FrozenGroups = learner.FrozenGroups, Weights = weights, Optimizer = optimizer, History = learner.History, Best = best };
         var json = JsonSerializer.Serialize(state, Json);
         AtomicFile.WriteAllText(Path.Combine(folder, $"state-e{epoch}.json"), json);
@@ -85,7 +87,7 @@ public static class Checkpoint
                 var state = ParseState(candidate);
                 learner.FreezeTo(state.FrozenGroups);
                 LoadFile(() => learner.Model.Module.load(Path.Combine(folder, state.Weights)), Path.Combine(folder, state.Weights));
-                LoadFile(() => ((TorchSharp.Modules.OptimizerHelper)learner.Optimizer).load_py(Path.Combine(folder, state.Optimizer)), Path.Combine(folder, state.Optimizer));
+                LoadFile(() => LoadOptimizer(learner, Path.Combine(folder, state.Optimizer)), Path.Combine(folder, state.Optimizer));
                 learner.History.Clear();
                 learner.History.AddRange(state.History);
                 if (firstFailure is not null) fellBack = $"{firstFailure}; resumed from the checkpoint of epoch {state.EpochsDone} instead";
@@ -97,6 +99,17 @@ public static class Checkpoint
             }
         }
         throw new SpotterException($"{firstFailure}; no earlier checkpoint reads whole, so the run cannot be resumed (start a new one)");
+    }
+
+    private static TorchSharp.Modules.OptimizerHelper OptimizerOf(Learner learner) => (TorchSharp.Modules.OptimizerHelper)learner.Optimizer;
+
+    /// <summary>The optimiser's state from TorchSharp's format, or from PyTorch's (a zip), as earlier Spotter versions wrote it.</summary>
+    private static void LoadOptimizer(Learner learner, string path)
+    {
+        Span<byte> head = stackalloc byte[2];
+        using (var file = File.OpenRead(path)) file.ReadExactly(head);
+        if (head[0] == (byte)'P' && head[1] == (byte)'K') OptimizerOf(learner).load_py(path);
+        else OptimizerOf(learner).load_state_dict(path);
     }
 
     private static State ParseState(string path)

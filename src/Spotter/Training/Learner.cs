@@ -70,7 +70,13 @@ public sealed class Learner : IDisposable
     /// Trains for <paramref name="epochs"/> epochs with each group's maximum learning rate shaped
     /// by the schedule; <paramref name="startEpoch"/> skips epochs already done (resuming).
     /// </summary>
-    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0)
+    /// <param name="revisePlan">
+    /// Called after each epoch with the number of this fit's epochs finished; a number it returns
+    /// becomes the fit's epoch count from then on (at least the epochs done), and the schedule
+    /// is stretched or shrunk to it (a time budget re-planned from measured epochs).
+    /// </param>
+    public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0,
+        Func<int, int?>? revisePlan = null)
     {
         var lrs = ExpandLearningRates(maxLearningRates);
         var totalSteps = (long)epochs * _train.BatchCount;
@@ -92,6 +98,11 @@ public sealed class Learner : IDisposable
             records.Add(record);
             foreach (var c in _callbacks) c.AfterEpoch(this, record);
             if (_callbacks.Any(c => c.StopRequested)) break;
+            if (revisePlan?.Invoke(e + 1) is { } revised)
+            {
+                epochs = Math.Max(e + 1, revised);
+                totalSteps = (long)epochs * _train.BatchCount;
+            }
         }
         foreach (var c in _callbacks) c.AfterFit(this);
         return records;
@@ -217,6 +228,9 @@ public sealed class Learner : IDisposable
     }
 
     internal optim.Optimizer Optimizer => _optimizer;
+
+    /// <summary>Each parameter group's learning rate now (set by the schedule at every step).</summary>
+    public IReadOnlyList<double> LearningRates => _optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
 
     /// <summary>Each parameter group's momentum now (Adam's beta1, SGD's momentum).</summary>
     public IReadOnlyList<double> Momenta => _optimizer.ParamGroups.Select(g => g switch

@@ -7,7 +7,10 @@ namespace Spotter.Training;
 /// <c>--time 20m</c>: training that ends within a wall-clock budget, as Ultralytics' <c>time</c>
 /// does. The frozen epochs run as given; then the unfrozen epochs' step time is measured and the
 /// second phase gets as many epochs as fit in what is left (after the final evaluation's share),
-/// so its schedule (one-cycle, SGDR) is planned for them and completes.
+/// so its schedule (one-cycle, SGDR) is planned for them and completes. A probe of a few steps
+/// misses what an epoch costs around its steps (the epoch's checkpoint, slower batches, a busy
+/// machine), so the plan is revised from whole measured epochs while the schedule is still
+/// early enough to stretch or shrink without a jump that matters.
 /// </summary>
 public static partial class TimeBudget
 {
@@ -38,6 +41,21 @@ public static partial class TimeBudget
         var epochSeconds = stepSeconds * stepsPerEpoch + validationSeconds;
         if (epochSeconds <= 0) return 1;
         return Math.Max(1, (int)Math.Floor((remainingSeconds - finishSeconds) / epochSeconds));
+    }
+
+    /// <summary>
+    /// The second phase's epoch count after <paramref name="done"/> of <paramref name="planned"/>
+    /// epochs, each of which took <paramref name="secondsPerEpoch"/> of wall-clock time on average
+    /// (steps, validation, checkpoint): as many more as fit in <paramref name="remainingSeconds"/>
+    /// after the end of the run, at least one more. Only in the first three quarters of the plan:
+    /// later, moving one-cycle's end would jump a rate that is nearly annealed, so the plan stands.
+    /// (A late change of an epoch or two moves the rate by a few hundredths of its peak.)
+    /// </summary>
+    public static int Revise(int planned, int done, double secondsPerEpoch, double remainingSeconds, double finishSeconds)
+    {
+        if (done >= planned || 4 * done > 3 * planned || secondsPerEpoch <= 0) return planned;
+        var more = (int)Math.Floor((remainingSeconds - finishSeconds) / secondsPerEpoch);
+        return done + Math.Max(1, more);
     }
 
     /// <summary>

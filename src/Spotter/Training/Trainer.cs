@@ -86,6 +86,7 @@ public static class Trainer
         // Epochs of an earlier session (a resumed run) count against a time budget too.
         var earlierSeconds = learner.History.Sum(r => r.Seconds);
         RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
+        var finishStart = clock.Elapsed;
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
@@ -97,7 +98,8 @@ public static class Trainer
         Reports.RunReport.Write(runFolder, detector, data.Dataset, config.ValidSplit, data.Valid, found);
         reporter.Message($"Best epoch by {metric}, measured again on the {data.Valid.Count} validation images: {string.Join(", ", report.Metrics.Select(m => $"{m.Key} {m.Value:0.####}"))}");
         if (config.TimeBudgetSeconds is { } budget)
-            reporter.Message($"Time: {clock.Elapsed.TotalMinutes:0.0} min of a {budget / 60:0.#} min budget ({clock.Elapsed.TotalSeconds / budget:P0}){(resume ? " in this session" : "")}");
+            reporter.Message($"Time: {clock.Elapsed.TotalMinutes:0.0} min of a {budget / 60:0.#} min budget ({clock.Elapsed.TotalSeconds / budget:P0}){(resume ? " in this session" : "")}; " +
+                $"the final evaluation and report took {(clock.Elapsed - finishStart).TotalSeconds:0} s");
         return new Result(report, runFolder, lr, learner.History.Count);
     }
 
@@ -133,10 +135,12 @@ public static class Trainer
             if (learner.History.Count < config.FreezeEpochs) return; // stopped early
         }
         var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
+        Func<int, int?>? revisePlan = null;
         if (start == 0 && config.TimeBudgetSeconds is { } budget)
         {
             config = PlanForBudget(config, learner, budget, elapsedSeconds, reporter); // its probe steps touch the optimiser's state, reset below
             config.Save(runFolder); // a resumed run follows the same plan
+            revisePlan = BudgetReviser(config, learner, budget, elapsedSeconds, reporter, runFolder);
         }
         var unfrozen = config.Epochs - config.FreezeEpochs;
         if (unfrozen <= 0) return;
@@ -144,7 +148,40 @@ public static class Trainer
         learner.Unfreeze();
         var rates = new[] { lr / 200, lr / 20, lr / 2 };
         reporter.Message($"Phase 2: all layers, lr {string.Join(" / ", rates.Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
-        learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start);
+        learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan);
+    }
+
+    /// <summary>
+    /// Re-plans a budgeted second phase from its measured epochs (wall-clock time, so checkpoints
+    /// and a slower machine count; the median, so a slow first epoch does not), saving each change
+    /// to config.json.
+    /// </summary>
+    private static Func<int, int?> BudgetReviser(TrainConfig config, Learner learner, double budget, Func<double> elapsedSeconds, ITrainingReporter reporter, string runFolder)
+    {
+        var epochEnd = elapsedSeconds();
+        var durations = new List<double>();
+        var planned = config.Epochs - config.FreezeEpochs;
+        return done =>
+        {
+            var now = elapsedSeconds();
+            durations.Add(now - epochEnd);
+            epochEnd = now;
+            var perEpoch = Median(durations);
+            var revised = TimeBudget.Revise(planned, done, perEpoch, budget - now, TimeBudget.FinishSeconds(learner.History[^1].ValidationSeconds));
+            if (revised == planned) return null;
+            reporter.Message($"Time budget: an unfrozen epoch takes {perEpoch:0} s in all, so {revised} unfrozen epoch(s) fit, not {planned}");
+            planned = revised;
+            config = config with { Epochs = config.FreezeEpochs + revised };
+            config.Save(runFolder);
+            return revised;
+        };
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /// <summary>The second phase's epochs for a time budget: measured step and validation times against what is left.</summary>

@@ -20,8 +20,10 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
         return (model, new Learner(model, loader, fixture.Loader(8), seed: 9));
     }
 
-    [Fact]
-    public void A_resumed_run_continues_with_identical_metrics()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the optimiser's state in PyTorch's format, as earlier Spotter versions wrote it
+    public void A_resumed_run_continues_with_identical_metrics(bool olderOptimizerFile)
     {
         var (straightModel, straight) = Fresh();
         using (straightModel)
@@ -36,6 +38,8 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
             first.Fit(3, [2e-3], LrSchedule.OneCycle);
             Assert.Single(first.History);
             Checkpoint.Save(first, _folder, best: null);
+            if (olderOptimizerFile)
+                TorchSharp.PyBridge.PyBridgeOptimizerExtensions.save_py((TorchSharp.Modules.OptimizerHelper)first.Optimizer, Path.Combine(_folder, "optimizer-e1.bin"));
         }
 
         var (resumedModel, resumed) = Fresh();

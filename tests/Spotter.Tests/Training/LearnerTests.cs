@@ -44,6 +44,31 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     }
 
     [Fact]
+    public void A_revised_plan_changes_the_epoch_count_and_the_schedule_still_ends()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(model, loader, null);
+        var rates = new RecordRates();
+        learner.Add(rates);
+        var asked = new List<int>();
+
+        learner.Fit(6, [1e-3], LrSchedule.OneCycle, revisePlan: done => { asked.Add(done); return done == 1 ? 3 : null; });
+
+        Assert.Equal(3, learner.History.Count);
+        Assert.Equal([1, 2, 3], asked);
+        // One-cycle over 3 epochs: its last step is at the schedule's floor, not where a 6-epoch plan would be.
+        Assert.Equal(1e-3 * Schedules.OneCycle(1), rates.Last, 12);
+    }
+
+    private sealed class RecordRates : ILearnerCallback
+    {
+        public double Last { get; private set; }
+
+        public void AfterBatch(Learner learner, BatchProgress progress) => Last = learner.LearningRates[^1];
+    }
+
+    [Fact]
     public void Freezing_changes_exactly_the_trainable_parameter_set()
     {
         using var model = fixture.Model(ModelTask.Largest);

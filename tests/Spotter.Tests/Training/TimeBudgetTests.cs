@@ -31,6 +31,21 @@ public sealed class TimeBudgetTests
         Assert.Equal(18, TimeBudget.FinishSeconds(10));
         Assert.Equal(1, TimeBudget.EpochsThatFit(10, 2, 20, 10, 25)); // never fewer than one
     }
+
+    [Fact]
+    public void Measured_epochs_revise_the_plan_until_its_last_quarter()
+    {
+        // Planned 20; after 2 epochs of 50 s each, 500 s are left and the end takes 20 s: 9 more fit.
+        Assert.Equal(11, TimeBudget.Revise(planned: 20, done: 2, secondsPerEpoch: 50, remainingSeconds: 500, finishSeconds: 20));
+        // Faster than planned: the plan grows.
+        Assert.Equal(32, TimeBudget.Revise(20, 2, 16, 500, 20));
+        // Over budget already: one more epoch, so the schedule still ends.
+        Assert.Equal(3, TimeBudget.Revise(20, 2, 50, 10, 20));
+        // Past three quarters (one-cycle nearly annealed), or done: the plan stands.
+        Assert.Equal(20, TimeBudget.Revise(20, 16, 50, 10, 20));
+        Assert.Equal(4, TimeBudget.Revise(4, 4, 50, 1000, 20));
+        Assert.Equal(5, TimeBudget.Revise(4, 3, 50, 120, 20)); // at three quarters it still may: 3 + floor(100 / 50)
+    }
 }
 
 public sealed class TimeBudgetRunTests : IDisposable
