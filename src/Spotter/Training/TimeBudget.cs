@@ -45,7 +45,7 @@ public static partial class TimeBudget
 
     /// <summary>
     /// The second phase's epoch count after <paramref name="done"/> of <paramref name="planned"/>
-    /// epochs, each of which took <paramref name="secondsPerEpoch"/> of wall-clock time on average
+    /// epochs, which typically took <paramref name="secondsPerEpoch"/> of wall-clock time each
     /// (steps, validation, checkpoint): as many more as fit in <paramref name="remainingSeconds"/>
     /// after the end of the run, at least one more. Only in the first three quarters of the plan:
     /// later, moving one-cycle's end would jump a rate that is nearly annealed, so the plan stands.
