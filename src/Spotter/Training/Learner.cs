@@ -154,14 +154,45 @@ public sealed class Learner : IDisposable
             groups[g].LearningRate = learningRates[g];
             if (momentum is { } m) SetMomentum(groups[g], m);
         }
-        _optimizer.zero_grad();
-        var loss = _model.Loss(Forward(batch.Images), batch);
-        loss.backward();
-        _shadow?.Return(); // bf16: the gradients and batch-norm statistics into the fp32 model
+        var loss = ForwardBackward(batch);
+        for (var again = 0; again < MaxRecomputations && float.IsFinite(loss.item<float>()) && !GradientsFinite(); again++)
+        {
+            RecomputedSteps++;
+            loss = ForwardBackward(batch);
+        }
         if (_options.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
         _optimizer.step();
         return loss.item<float>();
+    }
+
+    /// <summary>
+    /// A finite loss with a NaN or infinite gradient is a backend fault, not divergence: libtorch's
+    /// oneDNN AVX-512 backward convolution with 8 output channels returns NaN now and then on AMD
+    /// Zen 5, and one such step would poison the weights for good. The step is computed again
+    /// (batch-norm statistics then see its batch twice); a diverging model has a non-finite loss
+    /// and is left to the divergence check.
+    /// </summary>
+    private const int MaxRecomputations = 2;
+
+    /// <summary>Steps computed again because a gradient came back NaN or infinite with a finite loss.</summary>
+    public int RecomputedSteps { get; private set; }
+
+    private Tensor ForwardBackward(Batch batch)
+    {
+        _optimizer.zero_grad();
+        var loss = _model.Loss(Forward(batch.Images), batch);
+        loss.backward();
+        _shadow?.Return(); // bf16: the gradients and batch-norm statistics into the fp32 model
+        return loss;
+    }
+
+    /// <summary>Whether every gradient is finite (one host read: the sum of each is finite only then).</summary>
+    private bool GradientsFinite()
+    {
+        using var scope = NewDisposeScope();
+        var sums = _model.Module.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.sum()).ToList();
+        return sums.Count == 0 || stack(sums).isfinite().all().item<bool>();
     }
 
     /// <summary>

@@ -87,6 +87,8 @@ public static class Trainer
         var earlierSeconds = learner.History.Sum(r => r.Seconds);
         RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
         var finishStart = clock.Elapsed;
+        if (learner.RecomputedSteps > 0)
+            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again: a gradient came back NaN with a finite loss (a fault of the CPU's convolution kernels, not of the data)");
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);

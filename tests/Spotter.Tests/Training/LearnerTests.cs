@@ -68,6 +68,61 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         public void AfterBatch(Learner learner, BatchProgress progress) => Last = learner.LearningRates[^1];
     }
 
+    [Theory]
+    [InlineData(1, 1)] // one faulty backward pass: computed again, the step is taken with finite gradients
+    [InlineData(5, 2)] // a fault that persists: two recomputations, then the step goes on (the divergence check's turn)
+    public void A_NaN_gradient_with_a_finite_loss_is_computed_again(int faultyCalls, int recomputed)
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var faulty = new NaNGradientOnFirstCalls(model, faultyCalls);
+        using var learner = new Learner(faulty, fixture.Loader(8), null);
+        using var batch = fixture.Loader(8).Epoch(0).First();
+
+        var loss = learner.Step(batch, [1e-3, 1e-3, 1e-3]);
+
+        Assert.True(double.IsFinite(loss));
+        Assert.Equal(recomputed, learner.RecomputedSteps);
+        Assert.Equal(recomputed + 1, faulty.Calls);
+        var finite = model.parameters().All(p => p.isfinite().all().item<bool>());
+        Assert.Equal(faultyCalls <= recomputed, finite);
+    }
+
+    [Fact]
+    public void A_clean_step_is_computed_once()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var counted = new NaNGradientOnFirstCalls(model, faultyCalls: 0);
+        using var learner = new Learner(counted, fixture.Loader(8), null);
+        using var batch = fixture.Loader(8).Epoch(0).First();
+
+        learner.Step(batch, [1e-3, 1e-3, 1e-3]);
+
+        Assert.Equal(0, learner.RecomputedSteps);
+        Assert.Equal(1, counted.Calls);
+    }
+
+    /// <summary>
+    /// The model's loss plus a term whose value is 0 but whose gradient is NaN (the square root of a
+    /// negative number behind a where that never picks it), for the first calls: what a faulty
+    /// backward kernel does.
+    /// </summary>
+    private sealed class NaNGradientOnFirstCalls(ITrainable inner, int faultyCalls) : ITrainable
+    {
+        public int Calls { get; private set; }
+        public nn.Module<Tensor, Tensor> Module => inner.Module;
+        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
+        public IMetrics NewMetrics() => inner.NewMetrics();
+
+        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch)
+        {
+            var loss = inner.Loss(output, batch);
+            if (Calls++ >= faultyCalls) return loss;
+            var weight = Module.parameters().First();
+            var hidden = where(ones_like(weight, dtype: ScalarType.Bool), zeros_like(weight), sqrt(-(weight.abs() + 1)));
+            return loss + hidden.sum();
+        }
+    }
+
     [Fact]
     public void Freezing_changes_exactly_the_trainable_parameter_set()
     {
