@@ -250,6 +250,7 @@ public static class BenchCommand
         var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
         var device = Devices.Parse(deviceName);
+        if (device.type == DeviceType.CPU && OneDnnGuard.CapForTraining() is { } capped) Console.WriteLine(capped);
         var data = DatasetLoader.Load(datasetSpec);
         var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);
@@ -257,7 +258,7 @@ public static class BenchCommand
         var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: prefetch ?? device.type == DeviceType.CUDA);
         var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
         using var model = ModelFactory.Create(spec);
-        var chosen = Precisions.Resolve(precision, device.type);
+        var chosen = Precisions.ResolveForTraining(precision, device.type);
         using var learner = new Learner(model, loader, null, new LearnerOptions
         {
             Device = device, CreateBf16Shadow = chosen == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,

@@ -41,6 +41,7 @@ public static class Trainer
         config = config.Validated();
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
+        if (device.type == DeviceType.CPU && OneDnnGuard.CapForTraining() is { } capped) reporter.Message(capped);
 
         using var data = new TrainingData(config);
         config = data.Config;
@@ -60,7 +61,7 @@ public static class Trainer
         if (spec.Task == ModelTask.Detect && data.SizeReason is null) reporter.Message(Reports.AnchorCoverage.TrainingAdvice(data.TrainViews, spec, config.Tile));
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
-        var precision = Precisions.Resolve(config.Precision, device.type);
+        var precision = Precisions.ResolveForTraining(config.Precision, device.type);
         using var learner = new Learner(model, data.TrainLoader, data.ValidLoader, new LearnerOptions
         {
             Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
@@ -108,6 +109,7 @@ public static class Trainer
     /// <summary>The learning-rate range test on the config's training split, with the head alone unless <paramref name="unfrozen"/>; plotted to <paramref name="plotPath"/>.</summary>
     public static LrFindResult FindLearningRate(TrainConfig config, string plotPath, int iterations = 100, bool unfrozen = false)
     {
+        OneDnnGuard.CapForTraining();
         using var data = new TrainingData(config.Validated());
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));

@@ -22,6 +22,18 @@ public sealed class PrecisionTests(TrainingFixture fixture) : IClassFixture<Trai
         Assert.Equal(expected, Precisions.Resolve(Precision.Auto, DeviceType.CPU));
     }
 
+    [Theory]
+    [InlineData("AuthenticAMD", 26, "avx2 avx512f avx512_bf16", true)] // Zen 5: the faulty AVX-512 backward convolutions
+    [InlineData("AuthenticAMD", 25, "avx2 avx512f avx512_bf16", false)] // Zen 4
+    [InlineData("AuthenticAMD", 26, "avx2", false)] // AVX-512 off (a hypervisor's choice): oneDNN never uses it
+    [InlineData("GenuineIntel", 6, "avx2 avx512f amx_bf16", false)]
+    public void Only_zen_5_with_avx512_caps_onednn_for_training(string vendor, int family, string flags, bool capped)
+    {
+        var cpu = new CpuFeatures("a CPU", flags.Split(' ').ToHashSet(), vendor, family);
+        Assert.Equal(capped, cpu.HasFaultyAvx512Backward);
+        Assert.Contains($"(family {family})", cpu.Describe());
+    }
+
     [Fact]
     public void A_bf16_detector_keeps_its_input_normalisation_in_fp32_and_answers_like_the_fp32_one()
     {
