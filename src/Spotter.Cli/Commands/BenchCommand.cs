@@ -250,7 +250,6 @@ public static class BenchCommand
         var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
         var device = Devices.Parse(deviceName);
-        if (device.type == DeviceType.CPU && OneDnnGuard.CapForTraining() is { } capped) Console.WriteLine(capped);
         var data = DatasetLoader.Load(datasetSpec);
         var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);

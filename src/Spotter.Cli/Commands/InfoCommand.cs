@@ -25,9 +25,9 @@ public static class InfoCommand
             (".NET", Environment.Version.ToString()),
             ("CPU", CpuFeatures.Current.Describe()),
             ("Precision", $"--precision auto means {Precisions.Resolve(Precision.Auto, TorchSharp.DeviceType.CPU).Name()} on this CPU ({(CpuFeatures.Current.HasBf16Hardware ? "it has bf16 arithmetic" : "no AVX-512 BF16 or AMX")}){(CpuFeatures.Current.HasFaultyAvx512Backward ? "; fp32 when training (below)" : "")}"),
-            ("Training kernels", CpuFeatures.Current.HasFaultyAvx512Backward
-                ? $"oneDNN capped at AVX2 when training: its AVX-512 backward convolutions return NaN on this CPU (AMD family 1Ah){(string.IsNullOrEmpty(Environment.GetEnvironmentVariable(OneDnnGuard.Variable)) ? "" : $"; {OneDnnGuard.Variable} is set, so yours applies")}"
-                : "oneDNN's best for this CPU"),
+            ("Training", CpuFeatures.Current.HasFaultyAvx512Backward
+                ? "libtorch's backward convolutions return NaN on this CPU (AMD family 1Ah): now and then in fp32 (such steps are computed again), nearly always in bf16 (refused)"
+                : "no known kernel fault on this CPU"),
             ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
             ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
         };

@@ -12,14 +12,15 @@ public static class Precisions
         : device == DeviceType.CPU && CpuFeatures.Current.HasBf16Hardware ? Precision.Bf16 : Precision.Fp32;
 
     /// <summary>
-    /// As <see cref="Resolve"/>, for training: where <see cref="OneDnnGuard"/> capped oneDNN at AVX2,
-    /// bf16 has no fast kernels left (a step took minutes), so auto is fp32 and bf16 is refused.
+    /// As <see cref="Resolve"/>, for training: on a CPU whose bf16 backward convolutions return NaN
+    /// on nearly every step (<see cref="CpuFeatures.HasFaultyAvx512Backward"/>), auto is fp32 and
+    /// bf16 is refused.
     /// </summary>
     public static Precision ResolveForTraining(Precision precision, DeviceType device)
     {
-        if (device != DeviceType.CPU || !OneDnnGuard.Capped) return Resolve(precision, device);
+        if (device != DeviceType.CPU || !CpuFeatures.Current.HasFaultyAvx512Backward) return Resolve(precision, device);
         return precision == Precision.Bf16
-            ? throw new SpotterException($"--precision bf16: on this CPU oneDNN's AVX-512 bf16 backward convolutions return NaN, and without them bf16 training is many times slower than fp32; train in fp32 (bf16 inference uses the forward kernels, which gave no NaN: detect/eval --precision bf16)")
+            ? throw new SpotterException("--precision bf16: on this CPU (AMD family 1Ah) libtorch's bf16 backward convolutions return NaN on nearly every step; train in fp32 (bf16 inference uses the forward kernels, which gave no NaN: detect/eval --precision bf16)")
             : Precision.Fp32;
     }
 

@@ -154,29 +154,37 @@ public sealed class Learner : IDisposable
             groups[g].LearningRate = learningRates[g];
             if (momentum is { } m) SetMomentum(groups[g], m);
         }
-        var loss = ForwardBackward(batch);
-        for (var again = 0; again < MaxRecomputations && float.IsFinite(loss.item<float>()) && !GradientsFinite(); again++)
+        var loss = ForwardBackward(batch).item<float>();
+        for (var again = 0; float.IsFinite(loss) && !GradientsFinite(); again++)
         {
+            if (again == MaxRecomputations)
+            {
+                SkippedSteps++; // the weights and the optimiser's state stay as they were
+                return loss;
+            }
             RecomputedSteps++;
-            loss = ForwardBackward(batch);
+            loss = ForwardBackward(batch).item<float>();
         }
         if (_options.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
         _optimizer.step();
-        return loss.item<float>();
+        return loss;
     }
 
     /// <summary>
     /// A finite loss with a NaN or infinite gradient is a backend fault, not divergence: libtorch's
-    /// oneDNN AVX-512 backward convolution with 8 output channels returns NaN now and then on AMD
-    /// Zen 5, and one such step would poison the weights for good. The step is computed again
-    /// (batch-norm statistics then see its batch twice); a diverging model has a non-finite loss
-    /// and is left to the divergence check.
+    /// oneDNN backward convolutions return NaN now and then on AMD Zen 5, and one such step would
+    /// poison the weights for good. The step is computed again (batch-norm statistics then see its
+    /// batch twice), and after two faulty recomputations it is skipped; a diverging model has a
+    /// non-finite loss and is left to the divergence check.
     /// </summary>
     private const int MaxRecomputations = 2;
 
     /// <summary>Steps computed again because a gradient came back NaN or infinite with a finite loss.</summary>
     public int RecomputedSteps { get; private set; }
+
+    /// <summary>Steps left out because their gradient was still not finite after the recomputations.</summary>
+    public int SkippedSteps { get; private set; }
 
     private Tensor ForwardBackward(Batch batch)
     {

@@ -41,7 +41,6 @@ public static class Trainer
         config = config.Validated();
         PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
-        if (device.type == DeviceType.CPU && OneDnnGuard.CapForTraining() is { } capped) reporter.Message(capped);
 
         using var data = new TrainingData(config);
         config = data.Config;
@@ -89,7 +88,8 @@ public static class Trainer
         RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
         var finishStart = clock.Elapsed;
         if (learner.RecomputedSteps > 0)
-            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again: a gradient came back NaN with a finite loss (a fault of the CPU's convolution kernels, not of the data)");
+            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again and {learner.SkippedSteps} left out: a gradient came back NaN with a finite loss " +
+                "(a fault of libtorch's convolution kernels on this CPU, not of the data; README, \"AMD Zen 5\")");
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));
         using var detector = Detector.Load(runFolder, config.Device);
@@ -109,7 +109,6 @@ public static class Trainer
     /// <summary>The learning-rate range test on the config's training split, with the head alone unless <paramref name="unfrozen"/>; plotted to <paramref name="plotPath"/>.</summary>
     public static LrFindResult FindLearningRate(TrainConfig config, string plotPath, int iterations = 100, bool unfrozen = false)
     {
-        OneDnnGuard.CapForTraining();
         using var data = new TrainingData(config.Validated());
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));

@@ -23,11 +23,11 @@ public sealed class PrecisionTests(TrainingFixture fixture) : IClassFixture<Trai
     }
 
     [Theory]
-    [InlineData("AuthenticAMD", 26, "avx2 avx512f avx512_bf16", true)] // Zen 5: the faulty AVX-512 backward convolutions
+    [InlineData("AuthenticAMD", 26, "avx2 avx512f avx512_bf16", true)] // Zen 5: the faulty backward convolutions
     [InlineData("AuthenticAMD", 25, "avx2 avx512f avx512_bf16", false)] // Zen 4
-    [InlineData("AuthenticAMD", 26, "avx2", false)] // AVX-512 off (a hypervisor's choice): oneDNN never uses it
+    [InlineData("AuthenticAMD", 26, "avx2", false)] // AVX-512 off (a hypervisor's choice): not measured, not marked
     [InlineData("GenuineIntel", 6, "avx2 avx512f amx_bf16", false)]
-    public void Only_zen_5_with_avx512_caps_onednn_for_training(string vendor, int family, string flags, bool capped)
+    public void Only_zen_5_with_avx512_is_marked_as_having_faulty_backward_convolutions(string vendor, int family, string flags, bool capped)
     {
         var cpu = new CpuFeatures("a CPU", flags.Split(' ').ToHashSet(), vendor, family);
         Assert.Equal(capped, cpu.HasFaultyAvx512Backward);
