@@ -13,12 +13,12 @@ public static class Precisions
 
     /// <summary>
     /// As <see cref="Resolve"/>, for training: on a CPU whose bf16 backward convolutions return NaN
-    /// on nearly every step (<see cref="CpuFeatures.HasFaultyAvx512Backward"/>), auto is fp32 and
+    /// on nearly every step (<see cref="CpuFeatures.HasFaultyBackwardConvolutions"/>), auto is fp32 and
     /// bf16 is refused.
     /// </summary>
     public static Precision ResolveForTraining(Precision precision, DeviceType device)
     {
-        if (device != DeviceType.CPU || !CpuFeatures.Current.HasFaultyAvx512Backward) return Resolve(precision, device);
+        if (device != DeviceType.CPU || !CpuFeatures.Current.HasFaultyBackwardConvolutions) return Resolve(precision, device);
         return precision == Precision.Bf16
             ? throw new SpotterException("--precision bf16: on this CPU (AMD family 1Ah) libtorch's bf16 backward convolutions return NaN on nearly every step; train in fp32 (bf16 inference uses the forward kernels, which gave no NaN: detect/eval --precision bf16)")
             : Precision.Fp32;

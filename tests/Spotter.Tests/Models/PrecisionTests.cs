@@ -30,7 +30,7 @@ public sealed class PrecisionTests(TrainingFixture fixture) : IClassFixture<Trai
     public void Only_zen_5_with_avx512_is_marked_as_having_faulty_backward_convolutions(string vendor, int family, string flags, bool capped)
     {
         var cpu = new CpuFeatures("a CPU", flags.Split(' ').ToHashSet(), vendor, family);
-        Assert.Equal(capped, cpu.HasFaultyAvx512Backward);
+        Assert.Equal(capped, cpu.HasFaultyBackwardConvolutions);
         Assert.Contains($"(family {family})", cpu.Describe());
     }
 
