@@ -35,6 +35,7 @@ public static class TorchRuntime
                 else
                     torch.InitializeDeviceType(DeviceType.CPU);
                 _loaded = true;
+                TurnOffNnpack();
             }
             catch (Exception e) when (e is not SpotterException)
             {
@@ -42,6 +43,31 @@ public static class TorchRuntime
             }
         }
     }
+
+    /// <summary>
+    /// libtorch tries NNPACK for batch-1 convolutions of small inputs, and on a CPU its NNPACK does
+    /// not know (AMD Zen 5) prints "Could not initialize NNPACK! Reason: Unsupported hardware" at
+    /// every such call. Those convolutions are tiny and oneDNN or the plain kernel computes them,
+    /// so NNPACK is turned off (Linux x64, where the symbol's name is known).
+    /// </summary>
+    private static void TurnOffNnpack()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        try
+        {
+            SetUserEnabledNnpack(GlobalContext(), false);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Another libtorch build: its warnings stay, nothing else changes.
+        }
+    }
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
     /// <summary>The libtorch version TorchSharp is built against (e.g. 2.10.0).</summary>
     public static string LibTorchVersion

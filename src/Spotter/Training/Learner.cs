@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spotter.Data.Loading;
+using Spotter.Models.Backbones;
 using Spotter.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -35,7 +36,13 @@ public sealed class Learner : IDisposable
         _seed = seed;
         _model.Module.to(_options.Device);
         _optimizer = CreateOptimizer();
-        if (_options.CreateBf16Shadow is { } create) _shadow = new Bf16Shadow(_model.Module, create(), _options.Device);
+        Backbone.SetChannelsLast(_model.Module, _options.ChannelsLast);
+        if (_options.CreateBf16Shadow is { } create)
+        {
+            var shadow = create();
+            Backbone.SetChannelsLast(shadow, _options.ChannelsLast);
+            _shadow = new Bf16Shadow(_model.Module, shadow, _options.Device);
+        }
     }
 
     public ITrainable Model => _model;

@@ -22,4 +22,7 @@ public sealed record LearnerOptions
     /// shadow that computes forward and backward (<see cref="Bf16Shadow"/>); null trains in fp32.
     /// </summary>
     public Func<nn.Module<Tensor, Tensor>>? CreateBf16Shadow { get; init; }
+
+    /// <summary>Compute in channels-last order (<see cref="Runtime.TrainingKernels"/> says when).</summary>
+    public bool ChannelsLast { get; init; }
 }

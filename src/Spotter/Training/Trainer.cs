@@ -39,8 +39,8 @@ public static class Trainer
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         config = config.Validated();
-        PrepareFolder(runFolder, resume);
         var device = Devices.Parse(config.Device);
+        PrepareFolder(runFolder, resume);
 
         using var data = new TrainingData(config);
         config = data.Config;
@@ -61,10 +61,13 @@ public static class Trainer
         torch.manual_seed(config.Seed);
         using var model = ModelFactory.Create(spec);
         var precision = Precisions.ResolveForTraining(config.Precision, device.type);
+        var kernels = TrainingKernels.For(device.type);
+        if (kernels.Note is { } note) reporter.Message(note);
         using var learner = new Learner(model, data.TrainLoader, data.ValidLoader, new LearnerOptions
         {
             Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
             CreateBf16Shadow = precision == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
+            ChannelsLast = kernels.ChannelsLast,
         }, config.Seed);
         if (precision == Precision.Bf16) reporter.Message("Precision: bf16 forward and backward, fp32 weights, optimiser, batch-norm statistics, loss and metrics");
 
@@ -111,8 +114,11 @@ public static class Trainer
     {
         using var data = new TrainingData(config.Validated());
         torch.manual_seed(config.Seed);
-        using var model = ModelFactory.Create(config.ModelFor(data.Dataset.Classes));
-        using var learner = new Learner(model, data.TrainLoader, null, new LearnerOptions { Device = Devices.Parse(config.Device) }, config.Seed);
+        var spec = data.Config.ModelFor(data.Dataset.Classes);
+        using var model = ModelFactory.Create(spec);
+        var device = Devices.Parse(config.Device);
+        var kernels = TrainingKernels.For(device.type);
+        using var learner = new Learner(model, data.TrainLoader, null, new LearnerOptions { Device = device, ChannelsLast = kernels.ChannelsLast }, config.Seed);
         if (!unfrozen) learner.Freeze();
         var result = LrFinder.Run(learner, iterations: iterations);
         Plots.LrFinder(result, plotPath);

@@ -75,6 +75,7 @@ public sealed class ResNetBackbone : Backbone
         // A bf16 network keeps its input normalisation in fp32 (a bf16 mean image would round the
         // pixels to whole units of 0..255) and starts computing in bf16 after it.
         if (normalized.dtype != conv1.weight!.dtype) normalized = normalized.to(conv1.weight.dtype);
+        normalized = InComputeLayout(normalized);
         var x = maxpool.forward(nn.functional.relu(bn1.forward(conv1.forward(normalized))));
         var c2 = layer1.forward(x);
         var c3 = layer2.forward(c2);

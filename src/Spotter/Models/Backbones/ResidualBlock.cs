@@ -62,10 +62,15 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         var x = input;
         for (var i = 0; i < _path.Count; i++)
         {
-            x = _path[i].Norm.forward(_path[i].Conv.forward(x));
+            x = _path[i].Norm.forward(Backbone.Convolve(_path[i].Conv, x));
             if (i < _path.Count - 1) x = nn.functional.relu(x);
         }
-        var identity = _shortcut is null ? input : _shortcut.forward(input);
+        Tensor identity = input;
+        if (_shortcut is not null)
+        {
+            var (conv, norm) = ShortcutPair();
+            identity = norm.forward(Backbone.Convolve(conv, input));
+        }
         return nn.functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Spotter.Models.Backbones;
 using static TorchSharp.torch;
 
 namespace Spotter.Models.Largest;
@@ -59,11 +60,11 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         Tensor? merged = null;
         for (var i = stages.Length - 1; i >= FirstStage; i--)
         {
-            var projected = lateral[i - FirstStage].forward(stages[i]);
+            var projected = Backbone.Convolve((Conv2d)lateral[i - FirstStage], stages[i]);
             merged = merged is null ? projected
                 : projected + nn.functional.interpolate(merged, [projected.shape[2], projected.shape[3]], mode: InterpolationMode.Nearest);
         }
-        return Proposals(output.forward(block.forward(merged!))).MoveToOuterDisposeScope();
+        return Proposals(Backbone.Convolve(output, block.forward(merged!))).MoveToOuterDisposeScope();
     }
 
     /// <summary>
