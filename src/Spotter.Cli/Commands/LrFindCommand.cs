@@ -15,7 +15,7 @@ public static class LrFindCommand
         var outFile = new Option<string>("--out") { Description = "The PNG plot to write", Required = true };
         var backbone = new Option<string>("--backbone") { DefaultValueFactory = _ => BackboneCatalog.ImageNetResNet18, Description = "Backbone" };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "Input size" };
-        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 32, Description = "Batch size" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var split = new Option<string>("--split") { DefaultValueFactory = _ => "train", Description = "Split to sweep over" };
         var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => 100, Description = "Most mini-batches in the sweep" };
         var unfrozen = new Option<bool>("--unfrozen") { Description = "Sweep with every layer trainable (default: head only, body frozen)" };

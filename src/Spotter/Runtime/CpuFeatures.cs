@@ -15,9 +15,10 @@ public sealed record CpuFeatures(string Name, IReadOnlySet<string> Flags, string
     public bool HasBf16Hardware => Flags.Contains("avx512_bf16") || Flags.Contains("amx_bf16");
 
     /// <summary>
-    /// AMD Zen 5 (family 1Ah) with AVX-512: libtorch's oneDNN backward convolutions (its AVX-512 and AVX2 kernels alike) return NaN there,
-    /// now and then in fp32 (the learner computes such steps again) and on nearly every step in bf16
-    /// (so bf16 training is refused; README, "AMD Zen 5").
+    /// AMD Zen 5 (family 1Ah) with AVX-512: libtorch's oneDNN NCHW backward convolutions return NaN
+    /// there now and then in fp32 and on nearly every step in bf16, so training computes channels-last
+    /// (<see cref="TrainingKernels"/>), the learner computes a faulty step again, and bf16 training is
+    /// refused (README, "AMD Zen 5").
     /// </summary>
     public bool HasFaultyBackwardConvolutions => Vendor == "AuthenticAMD" && Family == 0x1A && Flags.Contains("avx512f");
 

@@ -37,7 +37,7 @@ public sealed record TrainConfig
     [JsonPropertyName("epochs")] public int Epochs { get; init => field = Check.AtLeast(value, 1, "--epochs"); } = 6;
     /// <summary>Epochs with the body frozen, before the rest unfrozen with differential rates.</summary>
     [JsonPropertyName("freeze_epochs")] public int FreezeEpochs { get; init => field = Check.AtLeast(value, 0, "--freeze-epochs"); } = 2;
-    [JsonPropertyName("batch")] public int Batch { get; init => field = value >= 2 ? value : throw new SpotterException("--batch must be at least 2 (batch norm needs two images)"); } = 32;
+    [JsonPropertyName("batch")] public int Batch { get; init => field = value >= 2 ? value : throw new SpotterException("--batch must be at least 2 (batch norm needs two images)"); } = 16;
     /// <summary>The head's maximum learning rate; null: take the LR finder's suggestion.</summary>
     [JsonPropertyName("lr")] public double? LearningRate { get; init => field = value is { } v ? Check.Positive(v, "--lr") : null; }
     [JsonPropertyName("schedule")] public ScheduleKind Schedule { get; init; }
