@@ -22,6 +22,15 @@ public sealed class PrecisionTests(TrainingFixture fixture) : IClassFixture<Trai
         Assert.Equal(expected, Precisions.Resolve(Precision.Auto, DeviceType.CPU));
     }
 
+    [Fact]
+    public void Training_follows_an_explicit_precision_and_auto_is_fp32_on_zen_5()
+    {
+        Assert.Equal(Precision.Bf16, Precisions.ResolveForTraining(Precision.Bf16, DeviceType.CPU));
+        Assert.Equal(Precision.Fp32, Precisions.ResolveForTraining(Precision.Fp32, DeviceType.CPU));
+        var expected = CpuFeatures.Current.HasFaultyBackwardConvolutions ? Precision.Fp32 : Precisions.Resolve(Precision.Auto, DeviceType.CPU);
+        Assert.Equal(expected, Precisions.ResolveForTraining(Precision.Auto, DeviceType.CPU));
+    }
+
     [Theory]
     [InlineData("AuthenticAMD", 26, "avx2 avx512f avx512_bf16", true)] // Zen 5: the faulty backward convolutions
     [InlineData("AuthenticAMD", 25, "avx2 avx512f avx512_bf16", false)] // Zen 4
