@@ -26,7 +26,7 @@ public static class InfoCommand
             ("CPU", CpuFeatures.Current.Describe()),
             ("Precision", $"--precision auto means {Precisions.Resolve(Precision.Auto, TorchSharp.DeviceType.CPU).Name()} on this CPU ({(CpuFeatures.Current.HasBf16Hardware ? "it has bf16 arithmetic" : "no AVX-512 BF16 or AMX")}){(CpuFeatures.Current.HasFaultyBackwardConvolutions ? "; fp32 when training (below)" : "")}"),
             ("Training", CpuFeatures.Current.HasFaultyBackwardConvolutions
-                ? "libtorch's NCHW backward convolutions return NaN on this CPU (AMD family 1Ah), so training computes channels-last (where none were seen; a faulty step is computed again); auto trains in fp32"
+                ? "libtorch's NCHW backward convolutions return NaN on this CPU (AMD family 1Ah), so training computes channels-last (where fp32 training showed none; a faulty step is computed again); auto trains in fp32"
                 : "no known kernel fault on this CPU"),
             ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
             ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
