@@ -302,8 +302,7 @@ public static class BenchCommand
         var bareSeconds = (bareBefore + MeasureBare()) / 2;
 
         // The same bare step in the other memory order (fp32 only: a bf16 shadow keeps the learner's),
-        // so a CPU's better order shows as a ratio; with the probe's verdict, since speed without
-        // right answers is worth nothing.
+        // so the better order for this CPU shows as a ratio measured in one run.
         double? otherOrderSeconds = null;
         if (chosen == Precision.Fp32)
         {

@@ -12,7 +12,7 @@ namespace Spotter.Models.Backbones;
 public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 {
     private readonly List<(Conv2d Conv, BatchNorm2d Norm)> _path = [];
-    private readonly Sequential? _shortcut;
+    private readonly (Conv2d Conv, BatchNorm2d Norm)? _shortcutPair;
 
     public ResidualBlock(int inChannels, int width, int stride, bool bottleneck) : base(nameof(ResidualBlock))
     {
@@ -30,24 +30,23 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         }
         if (stride != 1 || inChannels != outChannels)
         {
-            _shortcut = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
-            register_module("downsample", _shortcut);
+            var (conv, norm) = (nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
+            _shortcutPair = (conv, norm);
+            register_module("downsample", nn.Sequential(conv, norm)); // torchvision's keys: downsample.0 and .1
         }
     }
 
     /// <summary>The block's conv/BN pairs in order: the shortcut's first when present, then the path.</summary>
     public IEnumerable<(Conv2d Conv, BatchNorm2d Norm)> ConvNormPairs(bool shortcutFirst)
     {
-        if (shortcutFirst && _shortcut is not null) yield return ShortcutPair();
+        if (shortcutFirst && _shortcutPair is { } first) yield return first;
         foreach (var pair in _path) yield return pair;
-        if (!shortcutFirst && _shortcut is not null) yield return ShortcutPair();
+        if (!shortcutFirst && _shortcutPair is { } last) yield return last;
     }
 
     /// <summary>For export: the main path's conv/BN pairs (ReLU between them) and the projection shortcut, if any.</summary>
     internal (IReadOnlyList<(Conv2d Conv, BatchNorm2d Norm)> Path, (Conv2d Conv, BatchNorm2d Norm)? Shortcut) Parts =>
-        (_path, _shortcut is null ? null : ShortcutPair());
-
-    private (Conv2d, BatchNorm2d) ShortcutPair() => ((Conv2d)_shortcut!.children().First(), (BatchNorm2d)_shortcut.children().Last());
+        (_path, _shortcutPair);
 
     private void Add(int index, Conv2d conv, BatchNorm2d norm)
     {
@@ -65,12 +64,7 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
             x = _path[i].Norm.forward(Backbone.Convolve(_path[i].Conv, x));
             if (i < _path.Count - 1) x = nn.functional.relu(x);
         }
-        Tensor identity = input;
-        if (_shortcut is not null)
-        {
-            var (conv, norm) = ShortcutPair();
-            identity = norm.forward(Backbone.Convolve(conv, input));
-        }
+        var identity = _shortcutPair is var (conv, norm) ? norm.forward(Backbone.Convolve(conv, input)) : input;
         return nn.functional.relu(x.add_(identity)).MoveToOuterDisposeScope();
     }
 }

@@ -60,7 +60,7 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
         Tensor? merged = null;
         for (var i = stages.Length - 1; i >= FirstStage; i--)
         {
-            var projected = Backbone.Convolve((Conv2d)lateral[i - FirstStage], stages[i]);
+            var projected = Backbone.Convolve(lateral[i - FirstStage], stages[i]);
             merged = merged is null ? projected
                 : projected + nn.functional.interpolate(merged, [projected.shape[2], projected.shape[3]], mode: InterpolationMode.Nearest);
         }
