@@ -25,7 +25,7 @@ public static class ModelOpener
         var option = new System.CommandLine.Option<string>("--precision")
         {
             DefaultValueFactory = _ => "fp32",
-            Description = "fp32, bf16 (the network computes in bf16; decoding, NMS and metrics stay fp32), or auto (bf16 where the CPU has bf16 arithmetic: AVX-512 BF16 or AMX)",
+            Description = "fp32, bf16 (the network computes in bf16; decoding, NMS and metrics stay fp32), or auto (bf16 where the CPU has bf16 arithmetic: AVX-512 BF16 or AMX; for training on AMD Zen 5, fp32)",
         };
         option.AcceptOnlyFromAmong([.. EnumNames.All<Precision>()]);
         return option;
