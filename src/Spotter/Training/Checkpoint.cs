@@ -24,6 +24,9 @@ public static class Checkpoint
         [JsonPropertyName("optimizer")] public required string Optimizer { get; init; }
         [JsonPropertyName("history")] public required IReadOnlyList<EpochRecord> History { get; init; }
         [JsonPropertyName("best")] public double? Best { get; init; }
+        /// <summary>The moving average of the weights (--ema), in the weights' format; null when the run keeps none.</summary>
+        [JsonPropertyName("average")] public string? Average { get; init; }
+        [JsonPropertyName("average_updates")] public long AverageUpdates { get; init; }
     }
 
     public static void Save(Learner learner, string folder, double? best)
@@ -36,7 +39,17 @@ public static class Checkpoint
         // TorchSharp's own format: PyTorch's (save_py) deflates every tensor, which cost about 5 s
         // an epoch for AdamW's 146 MB of state at 320 px, while the file shrank by 9 %.
         AtomicFile.Write(Path.Combine(folder, optimizer), temp => OptimizerOf(learner).save_state_dict(temp));
-        var state = new State { EpochsDone = epoch, FrozenGroups = learner.FrozenGroups, Weights = weights, Optimizer = optimizer, History = learner.History, Best = best };
+        string? average = null;
+        if (learner.Average is { } kept)
+        {
+            average = $"average-e{epoch}.bin";
+            AtomicFile.Write(Path.Combine(folder, average), temp => kept.WithAverageIn(() => { learner.Model.Module.save(temp); return 0; }));
+        }
+        var state = new State
+        {
+            EpochsDone = epoch, FrozenGroups = learner.FrozenGroups, Weights = weights, Optimizer = optimizer, History = learner.History, Best = best,
+            Average = average, AverageUpdates = learner.Average?.Updates ?? 0,
+        };
         var json = JsonSerializer.Serialize(state, Json);
         AtomicFile.WriteAllText(Path.Combine(folder, $"state-e{epoch}.json"), json);
         AtomicFile.WriteAllText(Path.Combine(folder, StateFile), json);
@@ -86,6 +99,7 @@ public static class Checkpoint
             {
                 var state = ParseState(candidate);
                 learner.FreezeTo(state.FrozenGroups);
+                LoadAverage(learner, folder, state);
                 LoadFile(() => learner.Model.Module.load(Path.Combine(folder, state.Weights)), Path.Combine(folder, state.Weights));
                 LoadFile(() => LoadOptimizer(learner, Path.Combine(folder, state.Optimizer)), Path.Combine(folder, state.Optimizer));
                 learner.History.Clear();
@@ -99,6 +113,19 @@ public static class Checkpoint
             }
         }
         throw new SpotterException($"{firstFailure}; no earlier checkpoint reads whole, so the run cannot be resumed (start a new one)");
+    }
+
+    /// <summary>
+    /// The checkpoint's moving average into the learner's (read through the model, whose weights are
+    /// loaded after it). A checkpoint without one (a run that kept none, or an older Spotter's)
+    /// starts the average from the checkpoint's weights.
+    /// </summary>
+    private static void LoadAverage(Learner learner, string folder, State state)
+    {
+        if (learner.Average is not { } average) return;
+        var file = Path.Combine(folder, state.Average ?? state.Weights);
+        LoadFile(() => learner.Model.Module.load(file), file);
+        average.Restart(state.Average is null ? 0 : state.AverageUpdates);
     }
 
     private static TorchSharp.Modules.OptimizerHelper OptimizerOf(Learner learner) => (TorchSharp.Modules.OptimizerHelper)learner.Optimizer;

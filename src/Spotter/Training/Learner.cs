@@ -24,6 +24,7 @@ public sealed class Learner : IDisposable
     private readonly List<ILearnerCallback> _callbacks = [];
     private optim.Optimizer _optimizer;
     private readonly Bf16Shadow? _shadow;
+    private readonly WeightAverage? _average;
     private double _lossAverage;
     private long _lossSteps;
 
@@ -43,6 +44,8 @@ public sealed class Learner : IDisposable
             Backbone.SetChannelsLast(shadow, _options.ChannelsLast);
             _shadow = new Bf16Shadow(_model.Module, shadow, _options.Device);
         }
+        if (_options.AverageEpochs > 0)
+            _average = new WeightAverage(_model.Module, WeightAverage.DecayForEpochs(_options.AverageEpochs, _train.BatchCount));
     }
 
     public ITrainable Model => _model;
@@ -51,6 +54,19 @@ public sealed class Learner : IDisposable
     public Device Device => _options.Device;
     public List<EpochRecord> History { get; } = [];
     public int GroupCount => _model.LayerGroups.Count;
+
+    /// <summary>The moving average of the weights that validation and the saved model use (null: the weights themselves).</summary>
+    public WeightAverage? Average => _average;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with the weights that validation sees in the model: the
+    /// moving average when there is one (the model's own weights are put back after it).
+    /// </summary>
+    public void WithEvaluationWeights(Action action)
+    {
+        if (_average is null) action();
+        else _average.WithAverageIn(() => { action(); return 0; });
+    }
 
     /// <summary>How many leading layer groups are frozen (0: all train).</summary>
     public int FrozenGroups { get; private set; }
@@ -129,6 +145,7 @@ public sealed class Learner : IDisposable
                 var step = (long)epochInFit * _train.BatchCount + batches;
                 var factor = schedule.Factor(step, totalSteps, _train.BatchCount);
                 var loss = Step(batch, lrs.Select(lr => lr * factor).ToArray(), schedule.Momentum(step, totalSteps));
+                _average?.Update(); // training steps only: the LR finder's and the step timer's are not averaged
                 lossSum += loss;
                 batches++;
                 var progress = new BatchProgress(epoch + 1, batches, _train.BatchCount, Smooth(loss));
@@ -234,14 +251,19 @@ public sealed class Learner : IDisposable
         return done <= 0 ? 0 : clock.Elapsed.TotalSeconds / done;
     }
 
-    /// <summary>The validation metrics (empty without validation data).</summary>
+    /// <summary>The validation metrics (empty without validation data), of the averaged weights when they are kept.</summary>
     public IReadOnlyDictionary<string, double> Validate()
     {
-        if (_valid is null) return new Dictionary<string, double>();
+        if (_valid is not { } valid) return new Dictionary<string, double>();
+        return _average is null ? ValidateWeightsInModel(valid) : _average.WithAverageIn(() => ValidateWeightsInModel(valid));
+    }
+
+    private IReadOnlyDictionary<string, double> ValidateWeightsInModel(BatchLoader valid)
+    {
         _model.Module.eval();
         using var _ = no_grad();
         var metrics = _model.NewMetrics();
-        foreach (var batch in _valid.Epoch(0))
+        foreach (var batch in valid.Epoch(0))
         {
             using (batch)
             using (var scope = NewDisposeScope())
@@ -320,5 +342,6 @@ public sealed class Learner : IDisposable
     {
         _optimizer.Dispose();
         _shadow?.Dispose();
+        _average?.Dispose();
     }
 }

@@ -23,6 +23,12 @@ public sealed record LearnerOptions
     /// </summary>
     public Func<nn.Module<Tensor, Tensor>>? CreateBf16Shadow { get; init; }
 
+    /// <summary>
+    /// Keep an exponential moving average of the weights over about this many epochs' steps, and
+    /// validate it instead of the weights (<see cref="WeightAverage"/>); 0: no average.
+    /// </summary>
+    public double AverageEpochs { get; init; }
+
     /// <summary>Compute in channels-last order (<see cref="Runtime.TrainingKernels"/> says when).</summary>
     public bool ChannelsLast { get; init; }
 }

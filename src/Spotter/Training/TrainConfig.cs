@@ -53,6 +53,11 @@ public sealed record TrainConfig
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;
     /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
     [JsonPropertyName("negatives")] public string? Negatives { get; init; }
+    /// <summary>
+    /// Validate and save an exponential moving average of the weights (<c>--ema</c>) that spans about
+    /// this many epochs' steps, instead of the last step's weights (<see cref="WeightAverage"/>); 0: off.
+    /// </summary>
+    [JsonPropertyName("ema_epochs")] public double EmaEpochs { get; init => field = Check.Between(value, 0, 1000, "--ema"); }
     [JsonPropertyName("patience")] public int Patience { get; init => field = Check.AtLeast(value, 0, "--patience"); }
     /// <summary>A wall-clock budget for the whole run (<c>--time</c>); the unfrozen epochs are then planned to fit it (see <see cref="TimeBudget"/>).</summary>
     [JsonPropertyName("time_budget_seconds")] public double? TimeBudgetSeconds { get; init => field = value is { } v ? Check.Positive(v, "--time") : null; }

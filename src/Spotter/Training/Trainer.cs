@@ -67,7 +67,7 @@ public static class Trainer
         {
             Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
             CreateBf16Shadow = precision == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
-            ChannelsLast = kernels.ChannelsLast,
+            ChannelsLast = kernels.ChannelsLast, AverageEpochs = config.EmaEpochs,
         }, config.Seed);
         if (precision == Precision.Bf16) reporter.Message("Precision: bf16 forward and backward, fp32 weights, optimiser, batch-norm statistics, loss and metrics");
 
@@ -81,7 +81,9 @@ public static class Trainer
         if (resumed is null) (config with { LearningRate = lr }).Save(runFolder);
 
         var (metric, higherIsBetter) = model.NewMetrics().Primary;
-        var best = new BestModelCallback(metric, higherIsBetter, () => ModelFile.Save(model, runFolder), checkpoints, config.Patience, resumed?.Best);
+        if (learner.Average is { } average)
+            reporter.Message($"Moving average of the weights (EMA) over about {config.EmaEpochs:0.##} epoch(s): decay {average.Decay:0.####} per step; validation and model.bin use it");
+        var best = new BestModelCallback(metric, higherIsBetter, () => learner.WithEvaluationWeights(() => ModelFile.Save(model, runFolder)), checkpoints, config.Patience, resumed?.Best);
         var losses = new LossRecorder();
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
             learner.Add(callback);

@@ -87,6 +87,25 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void With_ema_the_saved_model_is_the_moving_average_of_its_best_epoch()
+    {
+        var run = Train("detect", "ema", "--lr", "1e-3", "--ema", "1");
+
+        Assert.Equal(1, TrainConfig.Load(run).EmaEpochs);
+        var checkpoints = Path.Combine(run, "checkpoints");
+        var state = Checkpoint.ReadState(checkpoints)!;
+        Assert.Equal(2, state.History.Count);
+        var best = state.History.First(r => r.Metrics["map50"] == state.Best).Epoch; // the epoch the run kept
+        var model = File.ReadAllBytes(Path.Combine(run, "model.bin"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(checkpoints, $"average-e{best}.bin")), model);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(checkpoints, $"model-e{best}.bin")), model); // not the last step's weights
+
+        var (code, _, error) = Run("train", _dataset, "--task", "detect", "--ema", "-1", "--out", Path.Combine(_root, "bad-ema"));
+        Assert.Equal(1, code);
+        Assert.Contains("--ema", error);
+    }
+
+    [Fact]
     public void A_detector_given_no_size_takes_one_from_its_data_and_saves_it()
     {
         var run = Path.Combine(_root, "auto-size");

@@ -12,25 +12,26 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private (LargestObjectModel, Learner) Fresh()
+    private (LargestObjectModel, Learner) Fresh(double averageEpochs = 0)
     {
         torch.manual_seed(5); // same initial weights each time
         var model = fixture.Model(ModelTask.Largest);
         var loader = fixture.Loader(16, augment: true, batch: 8, shuffle: true);
-        return (model, new Learner(model, loader, fixture.Loader(8), seed: 9));
+        return (model, new Learner(model, loader, fixture.Loader(8), new LearnerOptions { AverageEpochs = averageEpochs }, seed: 9));
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // the optimiser's state in PyTorch's format, as earlier Spotter versions wrote it
-    public void A_resumed_run_continues_with_identical_metrics(bool olderOptimizerFile)
+    [InlineData(false, 0)]
+    [InlineData(true, 0)] // the optimiser's state in PyTorch's format, as earlier Spotter versions wrote it
+    [InlineData(false, 1)] // a moving average of the weights (validated, so the metrics show it continued exactly)
+    public void A_resumed_run_continues_with_identical_metrics(bool olderOptimizerFile, double averageEpochs)
     {
-        var (straightModel, straight) = Fresh();
+        var (straightModel, straight) = Fresh(averageEpochs);
         using (straightModel)
         using (straight)
             straight.Fit(3, [2e-3], LrSchedule.OneCycle);
 
-        var (firstModel, first) = Fresh();
+        var (firstModel, first) = Fresh(averageEpochs);
         using (firstModel)
         using (first)
         {
@@ -42,7 +43,7 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
                 TorchSharp.PyBridge.PyBridgeOptimizerExtensions.save_py((TorchSharp.Modules.OptimizerHelper)first.Optimizer, Path.Combine(_folder, "optimizer-e1.bin"));
         }
 
-        var (resumedModel, resumed) = Fresh();
+        var (resumedModel, resumed) = Fresh(averageEpochs);
         using (resumedModel)
         using (resumed)
         {
@@ -51,6 +52,7 @@ public sealed class CheckpointTests(TrainingFixture fixture) : IClassFixture<Tra
             resumed.Fit(3, [2e-3], LrSchedule.OneCycle, startEpoch: state.EpochsDone);
             Assert.Equal(straight.History.Select(r => r.TrainLoss), resumed.History.Select(r => r.TrainLoss));
             Assert.Equal(straight.History.Select(r => r.Metrics["mean_iou"]), resumed.History.Select(r => r.Metrics["mean_iou"]));
+            Assert.Equal(straight.Average?.Updates, resumed.Average?.Updates);
         }
     }
 
