@@ -43,7 +43,7 @@ public static class Checkpoint
         if (learner.Average is { } kept)
         {
             average = $"average-e{epoch}.bin";
-            AtomicFile.Write(Path.Combine(folder, average), temp => kept.WithAverageIn(() => { learner.Model.Module.save(temp); return 0; }));
+            AtomicFile.Write(Path.Combine(folder, average), temp => kept.WithAverageIn(() => learner.Model.Module.save(temp)));
         }
         var state = new State
         {

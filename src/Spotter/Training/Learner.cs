@@ -62,11 +62,7 @@ public sealed class Learner : IDisposable
     /// Runs <paramref name="action"/> with the weights that validation sees in the model: the
     /// moving average when there is one (the model's own weights are put back after it).
     /// </summary>
-    public void WithEvaluationWeights(Action action)
-    {
-        if (_average is null) action();
-        else _average.WithAverageIn(() => { action(); return 0; });
-    }
+    public T WithEvaluationWeights<T>(Func<T> action) => _average is null ? action() : _average.WithAverageIn(action);
 
     /// <summary>How many leading layer groups are frozen (0: all train).</summary>
     public int FrozenGroups { get; private set; }
@@ -255,7 +251,7 @@ public sealed class Learner : IDisposable
     public IReadOnlyDictionary<string, double> Validate()
     {
         if (_valid is not { } valid) return new Dictionary<string, double>();
-        return _average is null ? ValidateWeightsInModel(valid) : _average.WithAverageIn(() => ValidateWeightsInModel(valid));
+        return WithEvaluationWeights(() => ValidateWeightsInModel(valid));
     }
 
     private IReadOnlyDictionary<string, double> ValidateWeightsInModel(BatchLoader valid)

@@ -83,7 +83,7 @@ public static class Trainer
         var (metric, higherIsBetter) = model.NewMetrics().Primary;
         if (learner.Average is { } average)
             reporter.Message($"Moving average of the weights (EMA) over about {config.EmaEpochs:0.##} epoch(s): decay {average.Decay:0.####} per step; validation and model.bin use it");
-        var best = new BestModelCallback(metric, higherIsBetter, () => learner.WithEvaluationWeights(() => ModelFile.Save(model, runFolder)), checkpoints, config.Patience, resumed?.Best);
+        var best = new BestModelCallback(metric, higherIsBetter, () => learner.WithEvaluationWeights(() => { ModelFile.Save(model, runFolder); return true; }), checkpoints, config.Patience, resumed?.Best);
         var losses = new LossRecorder();
         foreach (var callback in new ILearnerCallback[] { new MetricsCsvCallback(Path.Combine(runFolder, "metrics.csv")), best, losses, reporter })
             learner.Add(callback);

@@ -30,7 +30,7 @@ public sealed class WeightAverage : IDisposable
     public double Decay { get; }
 
     /// <summary>Updates so far (the ramp's position); a checkpoint keeps it.</summary>
-    public long Updates { get; set; }
+    public long Updates { get; private set; }
 
     /// <summary>The decay of the next update.</summary>
     public double NextDecay => Math.Min(Decay, (1.0 + Updates) / (10.0 + Updates));
@@ -42,15 +42,17 @@ public sealed class WeightAverage : IDisposable
     public void Update()
     {
         if (_swappedIn) throw new InvalidOperationException("the averaged weights are in the model; update after they are swapped out");
-        var keep = NextDecay;
+        var step = 1 - NextDecay;
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var (live, average, _) in _entries) average.mul_(keep).add_(live, alpha: 1 - keep);
+        foreach (var (live, average, _) in _entries) average.lerp_(live, step); // average += step * (live - average)
         Updates++;
     }
 
     /// <summary>Starts the average again from the model's current weights (a checkpoint that has none).</summary>
     public void Restart(long updates = 0)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var (live, average, _) in _entries) average.copy_(live);
         Updates = updates;
@@ -63,6 +65,7 @@ public sealed class WeightAverage : IDisposable
     public T WithAverageIn<T>(Func<T> action)
     {
         if (_swappedIn) return action();
+        using (NewDisposeScope())
         using (no_grad())
             foreach (var (live, average, stash) in _entries)
             {
@@ -76,6 +79,7 @@ public sealed class WeightAverage : IDisposable
         }
         finally
         {
+            using (NewDisposeScope())
             using (no_grad())
                 foreach (var (live, _, stash) in _entries) live.copy_(stash);
             _swappedIn = false;

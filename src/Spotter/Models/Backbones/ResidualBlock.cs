@@ -30,9 +30,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         }
         if (stride != 1 || inChannels != outChannels)
         {
-            var (conv, norm) = (nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
-            _shortcutPair = (conv, norm);
-            register_module("downsample", nn.Sequential(conv, norm)); // torchvision's keys: downsample.0 and .1
+            _shortcutPair = (nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
+            register_module("downsample", nn.Sequential(_shortcutPair.Value.Conv, _shortcutPair.Value.Norm)); // torchvision's keys: downsample.0 and .1
         }
     }
 
