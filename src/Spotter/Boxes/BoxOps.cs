@@ -37,4 +37,20 @@ public static class BoxOps
         var union = Area(a) + Area(b) - intersection;
         return (intersection / union.clamp_min(1e-9)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Generalised IoU of matching rows (N): IoU minus the share of the smallest box enclosing
+    /// both that neither covers. 1 for identical boxes, towards -1 for far-apart ones, so it still
+    /// has a gradient when the boxes do not overlap.
+    /// </summary>
+    public static Tensor AlignedGiou(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var wh = (minimum(a[.., 2..], b[.., 2..]) - maximum(a[.., ..2], b[.., ..2])).clamp_min(0);
+        var intersection = wh[.., 0] * wh[.., 1];
+        var union = (Area(a) + Area(b) - intersection).clamp_min(1e-9);
+        var enclosingWh = (maximum(a[.., 2..], b[.., 2..]) - minimum(a[.., ..2], b[.., ..2])).clamp_min(0);
+        var enclosing = (enclosingWh[.., 0] * enclosingWh[.., 1]).clamp_min(1e-9);
+        return (intersection / union - (enclosing - union) / enclosing).MoveToOuterDisposeScope();
+    }
 }

@@ -50,7 +50,7 @@ internal static class OnnxHeads
         g.Output(CheckPrefix + "scores", TensorProto.Types.DataType.Float, "N", anchors.Count, classes);
         g.Output(CheckPrefix + "boxes", TensorProto.Types.DataType.Float, "N", anchors.Count, 4);
         var k = (int)Math.Min(maxDetections, anchors.Count * classes);
-        TopDetections(g, boxes, scores, anchors.Count, classes, k, (float)options.NmsIou, scoreThreshold);
+        TopDetections(g, boxes, scores, anchors.Count, classes, k, (float)options.NmsIou, scoreThreshold, options);
     }
 
     /// <summary>A head conv's N x (k F) x H x W output as N x (H W k) x F, the anchor order.</summary>
@@ -103,7 +103,7 @@ internal static class OnnxHeads
     /// NonMaxSuppression per class, then the best <paramref name="k"/> survivors of each image
     /// across classes (TopK over a dense score grid where the suppressed are 0), as N x K x 6.
     /// </summary>
-    private static void TopDetections(OnnxGraph g, string boxes, string scores, long anchors, int classes, int k, float nmsIou, float scoreThreshold)
+    private static void TopDetections(OnnxGraph g, string boxes, string scores, long anchors, int classes, int k, float nmsIou, float scoreThreshold, DetectorOptions options)
     {
         var byClass = g.Node("Transpose", [scores], ("perm", (long[])[0, 2, 1]));                     // N x C x A
         var selected = g.Node("NonMaxSuppression", [boxes, byClass, g.Int64s("max_per_class", k), g.Constant("iou", [nmsIou], 1), g.Constant("score_threshold", [scoreThreshold], 1)]);
@@ -117,9 +117,41 @@ internal static class OnnxHeads
         var anchorIndex = g.Node("Mod", [indices, anchorCount]);
         var gatherIndex = g.Node("Expand", [g.Node("Unsqueeze", [anchorIndex, g.Int64s("axis", 2)]), g.Node("Concat", [g.Node("Shape", [anchorIndex]), g.Int64s("four", 4)], ("axis", 0L))]);
         var topBoxes = g.Node("GatherElements", [boxes, gatherIndex], ("axis", 1L));                   // N x K x 4
+        if (options.BoxVotingIou is { } votingIou)
+            topBoxes = VotedBoxes(g, topBoxes, classIndex, byClass, boxes, (float)options.ScoreThreshold, (float)votingIou);
         var columns = new[] { topBoxes, Unsqueeze(g, values), Unsqueeze(g, g.Node("Cast", [classIndex], ("to", (long)TensorProto.Types.DataType.Float))) };
         var kept = g.Node("Cast", [g.Node("Greater", [Unsqueeze(g, values), g.Scalar(0)])], ("to", (long)TensorProto.Types.DataType.Float));
         Finish(g, g.Node("Mul", [g.Node("Concat", columns, ("axis", 2L)), kept]), k);
+    }
+
+    /// <summary>
+    /// <see cref="BoxVoting"/> in the graph: each of the K boxes becomes the score-weighted mean of
+    /// the anchors' boxes of its class that score above the threshold and overlap it by the IoU.
+    /// </summary>
+    private static string VotedBoxes(OnnxGraph g, string kept, string keptClasses, string byClass, string boxes, float scoreThreshold, float iou)
+    {
+        // kept: N x K x 4 -> N x K x 1 per coordinate; boxes: N x A x 4 -> N x 1 x A.
+        string Kept(int i) => Slice(g, kept, 2, i, i + 1);
+        var (kx1, ky1, kx2, ky2) = (Kept(0), Kept(1), Kept(2), Kept(3));
+        var byCoordinate = g.Node("Transpose", [boxes], ("perm", (long[])[0, 2, 1]));                   // N x 4 x A
+        string Anchors(int i) => Slice(g, byCoordinate, 1, i, i + 1);                                    // N x 1 x A
+        var (ax1, ay1, ax2, ay2) = (Anchors(0), Anchors(1), Anchors(2), Anchors(3));
+        var zero = g.Scalar(0);
+        string Extent(string low, string high) => g.Node("Max", [g.Node("Sub", [high, low]), zero]);
+        var intersection = g.Node("Mul", [
+            Extent(g.Node("Max", [kx1, ax1]), g.Node("Min", [kx2, ax2])),
+            Extent(g.Node("Max", [ky1, ay1]), g.Node("Min", [ky2, ay2]))]);                             // N x K x A
+        var union = g.Node("Sub", [g.Node("Add", [g.Node("Mul", [Extent(kx1, kx2), Extent(ky1, ky2)]), g.Node("Mul", [Extent(ax1, ax2), Extent(ay1, ay2)])]), intersection]);
+        var overlap = g.Node("Div", [intersection, g.Node("Max", [union, g.Scalar(1e-9f)])]);
+        // Each anchor's score for the kept box's class: byClass (N x C x A) gathered at the K classes.
+        var classRows = g.Node("Expand", [Unsqueeze(g, keptClasses), g.Node("Concat", [g.Node("Shape", [keptClasses]), g.Node("Slice", [g.Node("Shape", [byClass]), g.Int64s("start", 2), g.Int64s("end", 3)])], ("axis", 0L))]);
+        var votes = g.Node("GatherElements", [byClass, classRows], ("axis", 1L));                       // N x K x A
+        var voting = g.Node("And", [g.Node("Greater", [votes, g.Scalar(scoreThreshold)]), g.Node("GreaterOrEqual", [overlap, g.Scalar(iou)])]);
+        var weights = g.Node("Mul", [votes, g.Node("Cast", [voting], ("to", (long)TensorProto.Types.DataType.Float))]);
+        var total = g.Node("ReduceSum", [weights, g.Int64s("axes", 2)], ("keepdims", 1L));               // N x K x 1
+        var mean = g.Node("Div", [g.Node("MatMul", [weights, boxes]), g.Node("Max", [total, g.Scalar(1e-12f)])]);
+        // A box nothing votes for (an empty row, or a degenerate box) stays as it was.
+        return g.Node("Where", [g.Node("Greater", [total, zero]), mean, kept]);
     }
 
     /// <summary>

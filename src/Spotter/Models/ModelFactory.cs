@@ -52,7 +52,7 @@ public static class ModelFactory
         var levelChannels = bodyLevels.Select(i => body.StageChannels[i]).Concat(Enumerable.Repeat(extraWidth, extraCount));
         var heads = levelChannels.Select(c => new SsdHead(c, anchors.PerCell, spec.Classes.Count, options.HeadWidth, options.HeadDropout)).ToList();
         IBoxCoder coder = options.BoxCoder == BoxCoderKind.Lesson ? new LessonBoxCoder() : new SsdBoxCoder();
-        var loss = new DetectionLoss(new AnchorMatcher(options.PositiveIou, options.NegativeIou), coder, options.FocalAlpha, options.FocalGamma, options.SmoothL1Beta);
+        var loss = new DetectionLoss(new AnchorMatcher(options.PositiveIou, options.NegativeIou), coder, options);
         var decoder = new DetectionDecoder(coder, spec.Classes, spec.InputSize, options);
         return new SsdModel(spec, body, bodyLevels, extras, heads, anchors, loss, decoder);
     }

@@ -112,6 +112,7 @@ public sealed record ModelSpec
             if (version > CurrentVersion)
                 throw new SpotterException($"{file}: made by a newer Spotter (format version {version}); update Spotter");
             if (version == 1) node = ModelSpecVersion1.Upgrade(node);
+            if (node["detector"] is System.Text.Json.Nodes.JsonObject detector) DetectorOptions.FillSettingsOlderThanTheFile(detector);
             var spec = node.Deserialize<ModelSpec>(Json) ?? throw new SpotterException($"{file}: empty");
             return For(spec.Task, spec.Backbone, spec.Classes, spec.InputSize, spec.Largest, spec.Detector) with { SpotterVersion = spec.SpotterVersion, Tile = spec.Task == ModelTask.Detect ? spec.Tile : null };
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
@@ -174,7 +175,7 @@ public sealed class Learner : IDisposable
             groups[g].LearningRate = learningRates[g];
             if (momentum is { } m) SetMomentum(groups[g], m);
         }
-        var loss = ForwardBackward(batch).item<float>();
+        var loss = GuardedForwardBackward(batch);
         for (var again = 0; float.IsFinite(loss) && !GradientsFinite(); again++)
         {
             if (again == MaxRecomputations)
@@ -183,7 +184,7 @@ public sealed class Learner : IDisposable
                 return loss;
             }
             RecomputedSteps++;
-            loss = ForwardBackward(batch).item<float>();
+            loss = GuardedForwardBackward(batch);
         }
         if (_options.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
@@ -205,6 +206,32 @@ public sealed class Learner : IDisposable
 
     /// <summary>Steps left out because their gradient was still not finite after the recomputations.</summary>
     public int SkippedSteps { get; private set; }
+
+    /// <summary>
+    /// <see cref="ForwardBackward"/>'s loss, computed again when libtorch read a scalar that was
+    /// already freed. TorchSharp 0.107 makes implicit scalars (the 1 in <c>a + b</c>) that nothing
+    /// references during the native call, so the finalizer thread can free one while libtorch reads
+    /// it; the call then fails in c10/core/Scalar.h ("Expected false to be true"). Seen once in the
+    /// last epoch of a 20-minute bccd run, which it ended. The weights and the optimiser's state have
+    /// not moved yet at that point (gradients are zeroed again), so the step can simply be repeated.
+    /// </summary>
+    private float GuardedForwardBackward(Batch batch)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return ForwardBackward(batch).item<float>();
+            }
+            catch (ExternalException e) when (attempt < MaxRecomputations && IsFreedScalar(e))
+            {
+                RecomputedSteps++;
+            }
+        }
+    }
+
+    /// <summary>Whether libtorch failed converting a scalar (the sign of one freed during the call).</summary>
+    internal static bool IsFreedScalar(Exception e) => e.Message.Contains("c10/core/Scalar.h", StringComparison.Ordinal);
 
     private Tensor ForwardBackward(Batch batch)
     {

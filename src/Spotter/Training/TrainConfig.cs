@@ -102,6 +102,7 @@ public sealed record TrainConfig
             var version = (int?)node["version"] ?? 1;
             if (version > CurrentVersion) throw new SpotterException($"{path}: made by a newer Spotter (version {version}); update Spotter");
             if (version == 1) node = Version1(node);
+            if (node["detector"] is JsonObject detector) DetectorOptions.FillSettingsOlderThanTheFile(detector);
             return (node.Deserialize<TrainConfig>(Json) ?? throw new SpotterException($"{path}: empty")).Validated();
         }
         catch (JsonException e)

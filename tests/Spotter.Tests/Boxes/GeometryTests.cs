@@ -22,6 +22,34 @@ public sealed class GeometryTests
     }
 
     [Fact]
+    public void Generalised_iou_of_literal_boxes()
+    {
+        using var scope = NewDisposeScope();
+        var a = tensor(new float[,] { { 0, 0, 10, 10 }, { 0, 0, 2, 2 }, { 3, 3, 7, 9 } });
+        var b = tensor(new float[,] { { 5, 5, 15, 15 }, { 20, 20, 30, 30 }, { 3, 3, 7, 9 } });
+        // Overlapping: IoU 25/175 less the 50 of the 225 enclosing pixels neither covers; disjoint:
+        // 0 less (900 - 104)/900; identical: 1.
+        Assert.Equal(new[] { 25f / 175 - 50f / 225, -796f / 900, 1 }, Values(BoxOps.AlignedGiou(a, b)), new FloatTolerance(1e-6f));
+    }
+
+    [Fact]
+    public void Box_voting_averages_the_boxes_of_the_kept_box_s_class_by_score()
+    {
+        using var scope = NewDisposeScope();
+        var boxes = tensor(new float[,] { { 0, 0, 10, 10 }, { 2, 0, 12, 10 }, { 50, 50, 60, 60 } });
+        var scores = tensor(new float[,] { { 0.9f, 0.1f }, { 0.3f, 0.9f }, { 0.8f, 0.8f } }); // anchor x class
+        var kept = tensor(new float[,] { { 0, 0, 10, 10 }, { 2, 0, 12, 10 } });
+        var keptClasses = tensor(new long[] { 0, 1 });
+        // Class 0's box: anchors 0 (0.9) and 1 (0.3, IoU 80/120) vote; anchor 2 does not overlap.
+        // Class 1's box: anchor 1 (0.9) and anchor 0 (0.1).
+        Assert.Equal(new[] { 0.5f, 0, 10.5f, 10, 1.8f, 0, 11.8f, 10 },
+            Values(BoxVoting.Refine(kept, keptClasses, boxes, scores, 0.05, 0.5)), new FloatTolerance(1e-5f));
+        // A vote needs a score above the threshold (0.1 is not above 0.2) and the IoU (0.667 < 0.7).
+        Assert.Equal(new[] { 0f, 0, 10, 10, 2, 0, 12, 10 }, Values(BoxVoting.Refine(kept, keptClasses, boxes, scores, 0.2, 0.7)), new FloatTolerance(1e-5f));
+        Assert.Equal(new[] { 1.8f, 0, 11.8f, 10 }, Values(BoxVoting.Refine(kept[1..], keptClasses[1..], boxes, scores, 0.05, 0.5)), new FloatTolerance(1e-5f));
+    }
+
+    [Fact]
     public void Anchors_of_the_lesson_preset_and_of_a_tiny_grid()
     {
         using var scope = NewDisposeScope();

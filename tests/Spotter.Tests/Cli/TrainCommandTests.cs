@@ -2,6 +2,7 @@ using System.Text.Json;
 using Spotter.Runtime;
 using Spotter.Data.Synthetic;
 using Spotter.Training;
+using Spotter.Models.Ssd;
 
 namespace Spotter.Tests.Cli;
 
@@ -280,6 +281,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--schedule", "linear")]
     [InlineData("--precision", "fp16")]
     [InlineData("--zoom", "0.5")]
+    [InlineData("--box-voting", "1.5")]
+    [InlineData("--box-loss", "iou")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -294,10 +297,11 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Detector_settings_given_on_the_command_line_reach_the_model()
     {
-        string[] settings = ["--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--precision", "bf16"];
+        string[] settings = ["--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--box-voting", "0", "--box-loss", "giou", "--precision", "bf16"];
         var run = Train("detect", "detector", settings);
         var spec = Spotter.Models.ModelSpec.Load(run).Spec;
         Assert.Equal([0.5, 1.0], spec.DetectorSettings.Zooms);
+        Assert.Equal((null, BoxLossKind.Giou), (spec.DetectorSettings.BoxVotingIou, TrainConfig.Load(run).Detector.BoxLoss)); // 0: voting off
         Assert.Equal((32, 0.4), (spec.DetectorSettings.HeadWidth, spec.DetectorSettings.NmsIou));
         Assert.Equal([0.5, 1.0], TrainConfig.Load(run).Detector.AnchorZooms);
         Assert.Equal(EnumNames.Parse<Precision>(settings[^1], "--precision"), TrainConfig.Load(run).Precision); // recorded in config.json

@@ -97,10 +97,10 @@ public sealed class OnnxExportTests(TrainingFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
-    public void A_trained_detector_gives_the_same_detections_on_both_backends()
+    public void A_trained_detector_gives_the_same_detections_on_both_backends_with_and_without_box_voting()
     {
         torch.manual_seed(4);
-        using var model = fixture.Detector(96);
+        using var model = fixture.Detector(96, new DetectorOptions { BoxVotingIou = null });
         var loader = fixture.Loader(count: 8, size: 96, batch: 8);
         using (var learner = new Learner(model, loader, null, new LearnerOptions { WeightDecay = 0 }))
             learner.Fit(60, [3e-3], LrSchedule.OneCycle);
@@ -112,9 +112,26 @@ public sealed class OnnxExportTests(TrainingFixture fixture) : IClassFixture<Tra
         using var onnx = OnnxDetector.Load(path);
         var images = fixture.Dataset.Images.Take(8).Select(i => i.Path).ToList();
         var expected = torchDetector.Detect(images, threshold: 0.2f);
-        var actual = onnx.Detect(images, threshold: 0.2f);
+        AssertSameDetections(expected, onnx.Detect(images, threshold: 0.2f));
         Assert.True(expected.Sum(e => e.Count(d => d.Score > 0.5f)) >= 8, "the trained detector finds objects");
-        for (var i = 0; i < images.Count; i++)
+
+        // The same weights with box voting (the default): the graph votes as TorchSharp does, and voting moves boxes.
+        using var voting = fixture.Detector(96, new DetectorOptions());
+        voting.load_state_dict(model.state_dict());
+        voting.eval();
+        var votingPath = Path.Combine(_folder, "voting.onnx");
+        OnnxExport.Write(voting, votingPath);
+        using var votingTorch = Detector.Over(voting, torch.CPU);
+        using var votingOnnx = OnnxDetector.Load(votingPath);
+        var voted = votingTorch.Detect(images, threshold: 0.2f);
+        AssertSameDetections(voted, votingOnnx.Detect(images, threshold: 0.2f));
+        Assert.Equal(expected.Select(e => e.Select(d => (d.Class, d.Score))), voted.Select(e => e.Select(d => (d.Class, d.Score))));
+        Assert.Contains(expected.Zip(voted).SelectMany(p => p.First.Zip(p.Second)), p => Math.Abs(p.First.Box.X1 - p.Second.Box.X1) > 0.5f);
+    }
+
+    private static void AssertSameDetections(IReadOnlyList<IReadOnlyList<Detection>> expected, IReadOnlyList<IReadOnlyList<Detection>> actual)
+    {
+        for (var i = 0; i < expected.Count; i++)
         {
             // Scores near the 0.3 cut may fall on either side on the two backends; away from it they must agree.
             AssertContained(expected[i].Where(d => d.Score > 0.31f), actual[i]);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Spotter.Models;
 using Spotter.Models.Largest;
 using Spotter.Models.Ssd;
@@ -40,6 +41,22 @@ public sealed class ModelSpecTests : IDisposable
         Assert.Equal([1.0, 2.0], detector.Ratios);
         Assert.Equal(3, detector.Scale);
         Assert.Equal((0.5, 0.4, 100, 256), (detector.PositiveIou, detector.NegativeIou, detector.MaxDetections, spec.InputSize));
+        Assert.Null(detector.BoxVotingIou); // decoded as it was then: without box voting
+    }
+
+    [Fact]
+    public void Box_voting_is_on_for_new_detectors_and_off_for_descriptions_written_before_it()
+    {
+        Assert.Equal(DetectorOptions.DefaultBoxVotingIou, new DetectorOptions().BoxVotingIou);
+        Assert.Null(new DetectorOptions { BoxVotingIou = 0 }.BoxVotingIou); // --box-voting 0
+        var spec = ModelSpec.For(ModelTask.Detect, "tiny", ["a"], 128);
+        var text = JsonSerializer.Serialize(spec, ModelSpec.Json);
+        Assert.Equal(0.7, ModelSpec.Parse(text, "model.json").DetectorSettings.BoxVotingIou);
+        var before = JsonNode.Parse(text)!;
+        Assert.True(before["detector"]!.AsObject().Remove("box_voting_iou"));
+        Assert.Null(ModelSpec.Parse(before.ToJsonString(), "model.json").DetectorSettings.BoxVotingIou);
+        var off = ModelSpec.For(ModelTask.Detect, "tiny", ["a"], 128, detector: new DetectorOptions { BoxVotingIou = null });
+        Assert.Null(ModelSpec.Parse(JsonSerializer.Serialize(off, ModelSpec.Json), "model.json").DetectorSettings.BoxVotingIou);
     }
 
     [Fact]
@@ -105,6 +122,7 @@ public sealed class ModelSpecTests : IDisposable
         Assert.Equal((BoxHeadKind.Cells, 0.5), (config.Largest.BoxHead, config.Largest.HeadDropout));
         Assert.Equal((BoxCoderKind.Lesson, 2.0), (config.Detector.BoxCoder, config.Detector.Scale));
         Assert.Equal([1.0, 2.0], config.Detector.Ratios);
+        Assert.Null(config.Detector.BoxVotingIou); // a run from before box voting resumes without it
     }
 
     [Fact]

@@ -104,6 +104,38 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.Equal(1, counted.Calls);
     }
 
+    [Fact]
+    public void A_step_whose_loss_read_a_freed_scalar_is_computed_again()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var faulty = new FreedScalarOnFirstCall(model);
+        using var learner = new Learner(faulty, fixture.Loader(8), null);
+        using var batch = fixture.Loader(8).Epoch(0).First();
+        var before = model.parameters().Select(p => p.clone()).ToList();
+
+        var loss = learner.Step(batch, [1e-3, 1e-3, 1e-3]);
+
+        Assert.True(double.IsFinite(loss));
+        Assert.Equal((2, 1), (faulty.Calls, learner.RecomputedSteps));
+        Assert.Contains(model.parameters().Zip(before), p => !p.First.equal(p.Second).all().item<bool>()); // the step was taken
+        // Any other native failure is not retried.
+        Assert.False(Learner.IsFreedScalar(new System.Runtime.InteropServices.ExternalException("shape '[2, 3]' is invalid for input of size 5")));
+    }
+
+    /// <summary>Throws what libtorch throws when it reads a scalar freed under it, on the first call only.</summary>
+    private sealed class FreedScalarOnFirstCall(ITrainable inner) : ITrainable
+    {
+        public int Calls { get; private set; }
+        public nn.Module<Tensor, Tensor> Module => inner.Module;
+        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
+        public IMetrics NewMetrics() => inner.NewMetrics();
+
+        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch) => Calls++ == 0
+            ? throw new System.Runtime.InteropServices.ExternalException(
+                "Expected false to be true, but got false.\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):")
+            : inner.Loss(output, batch);
+    }
+
     /// <summary>
     /// The model's loss plus a term whose value is 0 but whose gradient is NaN (the square root of a
     /// negative number behind a where that never picks it), for the first calls: what a faulty

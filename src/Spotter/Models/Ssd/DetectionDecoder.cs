@@ -7,7 +7,8 @@ namespace Spotter.Models.Ssd;
 /// <summary>
 /// From the detector's raw output to detections: sigmoid scores above the threshold, the best
 /// <c>candidates</c> (anchor, class) pairs of each image, their boxes decoded and clipped to the
-/// input, class-aware NMS, at most <c>maxDetections</c> per image, best first.
+/// input, class-aware NMS, at most <c>maxDetections</c> per image, best first; with
+/// <see cref="DetectorOptions.BoxVotingIou"/> the kept boxes are refined by <see cref="BoxVoting"/>.
 /// </summary>
 public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> classes, int inputSize, DetectorOptions options)
 {
@@ -38,7 +39,14 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
             var boxes = coder.Decode(output[i, .., classCount..].index_select(0, anchorIndex), candidateAnchors).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
             var candidateScores = scores.index_select(0, candidates);
             var kept = Nms.Batched(boxes, candidateScores, candidateClasses, options.NmsIou, options.NmsTopK, options.MaxDetections);
-            result.Add(ToDetections(boxes.index_select(0, kept), candidateScores.index_select(0, kept), candidateClasses.index_select(0, kept)));
+            var keptBoxes = boxes.index_select(0, kept);
+            var keptClasses = candidateClasses.index_select(0, kept);
+            if (options.BoxVotingIou is { } votingIou)
+            {
+                var everyBox = coder.Decode(output[i, .., classCount..], onDevice).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
+                keptBoxes = BoxVoting.Refine(keptBoxes, keptClasses, everyBox, scores.view(-1, classCount), options.ScoreThreshold, votingIou);
+            }
+            result.Add(ToDetections(keptBoxes, candidateScores.index_select(0, kept), keptClasses));
         }
         return result;
     }

@@ -7,10 +7,11 @@ namespace Spotter.Models.Ssd;
 /// <summary>
 /// The detector's training loss (lesson 9): anchors are matched to the true boxes by IoU
 /// (<see cref="AnchorMatcher"/>); focal loss on the class logits of every anchor that is not
-/// ignored, smooth L1 on the encoded offsets of the matched ones; the sum over the batch divided
-/// by the number of matched anchors.
+/// ignored, and on the matched ones either smooth L1 on the encoded offsets or
+/// <see cref="BoxLossKind.Giou"/> (weight x (1 - GIoU) of the decoded box with its true box); the
+/// sum over the batch divided by the number of matched anchors.
 /// </summary>
-public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, double focalAlpha, double focalGamma, double smoothL1Beta)
+public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, DetectorOptions options)
 {
     /// <param name="logits">N x A x C class logits.</param>
     /// <param name="deltas">N x A x 4 box activations.</param>
@@ -34,14 +35,18 @@ public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, double
             var targets = zeros(anchors.Count, classCount, device: device);
             targets.index_put_(ones(anchorIndex.shape[0], device: device), anchorIndex, classes);
             using var matchedAnchors = anchors.Select(anchorIndex);
-            var encoded = coder.Encode(truth.index_select(0, truthIndex), matchedAnchors);
-            total += nn.functional.smooth_l1_loss(deltas[i].index_select(0, anchorIndex), encoded, nn.Reduction.Sum, beta: smoothL1Beta);
+            total += BoxLoss(deltas[i].index_select(0, anchorIndex), truth.index_select(0, truthIndex), matchedAnchors);
             var considered = matched != AnchorMatcher.Ignore;
-            total += FocalLoss.Compute(logits[i][considered], targets[considered], focalAlpha, focalGamma);
+            total += FocalLoss.Compute(logits[i][considered], targets[considered], options.FocalAlpha, options.FocalGamma);
             positives += anchorIndex.shape[0];
         }
         return (total / positives.clamp_min(1)).squeeze().MoveToOuterDisposeScope();
     }
+
+    /// <summary>The summed box loss of matched anchors: their activations against their true boxes.</summary>
+    private Tensor BoxLoss(Tensor activations, Tensor truth, AnchorSet matchedAnchors) => options.BoxLoss == BoxLossKind.Giou
+        ? (1 - BoxOps.AlignedGiou(coder.Decode(activations, matchedAnchors), truth)).sum() * options.GiouWeight
+        : nn.functional.smooth_l1_loss(activations, coder.Encode(truth, matchedAnchors), nn.Reduction.Sum, beta: options.SmoothL1Beta);
 
     private static Tensor BoxesTensor(Box[] boxes, Device device) =>
         boxes.Length == 0 ? zeros(0, 4, device: device) : tensor(boxes.SelectMany(b => new[] { b.X1, b.Y1, b.X2, b.Y2 }).ToArray(), [boxes.Length, 4], device: device);

@@ -60,6 +60,14 @@ public sealed record DetectorOptions
     [JsonPropertyName("smooth_l1_beta")]
     public double SmoothL1Beta { get; init => field = Check.Between(value, 0, 10, "smooth L1 beta"); } = 1.0 / 9;
 
+    [JsonPropertyName("box_loss")]
+    [CliOption("--box-loss", "detect: smooth-l1 (on the encoded offsets) or giou (1 - generalised IoU of the decoded boxes)")]
+    public BoxLossKind BoxLoss { get; init; }
+
+    /// <summary>The GIoU loss's weight against the focal loss (2, as FCOS and mmdetection's RetinaNet with GIoU use).</summary>
+    [JsonPropertyName("giou_weight")]
+    public double GiouWeight { get; init => field = Check.Between(value, 0, 100, "GIoU weight"); } = 2;
+
     /// <summary>Decoding keeps scores above this (low, so mAP sees the whole precision-recall curve).</summary>
     [JsonPropertyName("score_threshold")]
     public double ScoreThreshold { get; init => field = Check.Between(value, 0, 1, "score threshold"); } = 0.05;
@@ -76,9 +84,31 @@ public sealed record DetectorOptions
     [CliOption("--nms-iou", "detect: boxes of one class overlapping a better one by more than this are dropped")]
     public double NmsIou { get; init => field = Check.Between(value, 0.01, 1, "--nms-iou"); } = 0.5;
 
+    /// <summary>
+    /// Box voting: each box NMS keeps is replaced by the score-weighted mean of every box of its
+    /// class (score above the threshold) that overlaps it by at least this IoU, itself included.
+    /// Null (0 on the command line): off. A model.json written before voting existed has none.
+    /// </summary>
+    [JsonPropertyName("box_voting_iou")]
+    [CliOption("--box-voting", "detect: refine each kept box as the score-weighted mean of its class's boxes overlapping it by at least this IoU (0: off)")]
+    public double? BoxVotingIou { get; init => field = value is { } v and not 0 ? Check.Between(v, 0.01, 1, "--box-voting") : null; } = DefaultBoxVotingIou;
+
+    /// <summary>Chosen on bccd's validation split (0.5, 0.6 and 0.7 tried; README, "Measured results").</summary>
+    public const double DefaultBoxVotingIou = 0.7;
+
     [JsonPropertyName("max_detections")]
     [CliOption("--max-detections", "detect: at most this many detections per image")]
     public int MaxDetections { get; init => field = Check.AtLeast(value, 1, "--max-detections"); } = 100;
+
+    /// <summary>
+    /// A "detector" object of a model.json or config.json written before a setting existed: such
+    /// settings get the value that Spotter used then, not today's default, so an old model decodes
+    /// and an old run resumes as before. Missing box_voting_iou: off.
+    /// </summary>
+    public static void FillSettingsOlderThanTheFile(System.Text.Json.Nodes.JsonObject detector)
+    {
+        if (!detector.ContainsKey("box_voting_iou")) detector["box_voting_iou"] = null;
+    }
 
     [JsonIgnore] public IReadOnlyList<double> Zooms => AnchorZooms ?? (Anchors == AnchorLayout.Lesson ? [0.7, 1.0, 1.3] : [0.7, 1.0, 1.4]);
 
