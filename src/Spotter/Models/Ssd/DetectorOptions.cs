@@ -91,7 +91,16 @@ public sealed record DetectorOptions
     /// </summary>
     [JsonPropertyName("box_voting_iou")]
     [CliOption("--box-voting", "detect: refine each kept box as the score-weighted mean of its class's boxes overlapping it by at least this IoU (0: off)")]
-    public double? BoxVotingIou { get; init => field = value is { } v and not 0 ? Check.Between(v, 0.01, 1, "--box-voting") : null; } = DefaultBoxVotingIou;
+    public double? BoxVotingIou
+    {
+        get;
+        init => field = value switch
+        {
+            null or 0 => null,
+            >= 0.01 and <= 1 => value,
+            _ => throw new SpotterException($"--box-voting must be 0 (off) or between 0.01 and 1, got {value}"),
+        };
+    } = DefaultBoxVotingIou;
 
     /// <summary>Chosen on bccd's validation split (0.5, 0.6 and 0.7 tried; README, "Measured results").</summary>
     public const double DefaultBoxVotingIou = 0.7;
