@@ -26,6 +26,6 @@ public static class BoxVoting
         var weights = votes * voting;
         var total = weights.sum(1, keepdim: true);
         // A degenerate kept box (no area after clipping) has no IoU even with itself: it stays.
-        return where(total > 0, weights.mm(boxes) / total.clamp_min(Scalars.Of(1e-12)), kept).MoveToOuterDisposeScope();
+        return where(total > Scalars.Of(0.0), weights.mm(boxes) / total.clamp_min(Scalars.Of(1e-12)), kept).MoveToOuterDisposeScope();
     }
 }
