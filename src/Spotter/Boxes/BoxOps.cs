@@ -30,12 +30,8 @@ public static class BoxOps
     public static Tensor AlignedIou(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        var topLeft = maximum(a[.., ..2], b[.., ..2]);
-        var bottomRight = minimum(a[.., 2..], b[.., 2..]);
-        var wh = (bottomRight - topLeft).clamp_min(0);
-        var intersection = wh[.., 0] * wh[.., 1];
-        var union = Area(a) + Area(b) - intersection;
-        return (intersection / union.clamp_min(1e-9)).MoveToOuterDisposeScope();
+        var (intersection, union) = AlignedOverlap(a, b);
+        return (intersection / union).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -46,11 +42,17 @@ public static class BoxOps
     public static Tensor AlignedGiou(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        var wh = (minimum(a[.., 2..], b[.., 2..]) - maximum(a[.., ..2], b[.., ..2])).clamp_min(0);
-        var intersection = wh[.., 0] * wh[.., 1];
-        var union = (Area(a) + Area(b) - intersection).clamp_min(1e-9);
+        var (intersection, union) = AlignedOverlap(a, b);
         var enclosingWh = (maximum(a[.., 2..], b[.., 2..]) - minimum(a[.., ..2], b[.., ..2])).clamp_min(0);
         var enclosing = (enclosingWh[.., 0] * enclosingWh[.., 1]).clamp_min(1e-9);
         return (intersection / union - (enclosing - union) / enclosing).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Intersection and union (kept above 1e-9) of matching rows, in the caller's dispose scope.</summary>
+    private static (Tensor Intersection, Tensor Union) AlignedOverlap(Tensor a, Tensor b)
+    {
+        var wh = (minimum(a[.., 2..], b[.., 2..]) - maximum(a[.., ..2], b[.., ..2])).clamp_min(0);
+        var intersection = wh[.., 0] * wh[.., 1];
+        return (intersection, (Area(a) + Area(b) - intersection).clamp_min(1e-9));
     }
 }
