@@ -51,6 +51,11 @@ public sealed record TrainConfig
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;
+    /// <summary>
+    /// <c>--color-jitter</c>: brightness, contrast and saturation each vary by up to this much;
+    /// null: the lessons' mild lighting change (brightness and contrast 0.05, saturation kept).
+    /// </summary>
+    [JsonPropertyName("color_jitter")] public double? ColorJitter { get; init => field = value is { } v ? Check.Between(v, 0, 1, "--color-jitter") : null; }
     /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
     [JsonPropertyName("negatives")] public string? Negatives { get; init; }
     /// <summary>

@@ -122,6 +122,35 @@ public sealed class AugmentationTests
         Assert.True(AugmentOptions.ForTraining(64, detect: true, maxZoom: 1.5).Zooms);
         Assert.False(AugmentOptions.ForTraining(64, detect: true, maxZoom: 1).Zooms);
     }
+
+    [Fact]
+    public void Saturation_blends_each_pixel_with_its_grey()
+    {
+        using var scope = NewDisposeScope();
+        // One pixel (R, G, B) = (0.8, 0.4, 0.2): luma 0.299 x 0.8 + 0.587 x 0.4 + 0.114 x 0.2 = 0.4968.
+        var image = tensor(new[] { 0.8f, 0.4f, 0.2f }, [1, 3, 1, 1]);
+        const float grey = 0.4968f;
+        var greyed = BatchAugmenter.Apply(image, [new BatchAugmenter.Draw(false, 0, 0, 1, SaturationScale: 0)]);
+        Assert.All(greyed.data<float>().ToArray(), v => Assert.Equal(grey, v, 5));
+        var vivid = BatchAugmenter.Apply(image, [new BatchAugmenter.Draw(false, 0, 0, 1, SaturationScale: 1.5f)]);
+        Assert.Equal([grey + 1.5f * (0.8f - grey), grey + 1.5f * (0.4f - grey), grey + 1.5f * (0.2f - grey)], vivid.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-5);
+    }
+
+    [Fact]
+    public void Color_jitter_sets_lighting_and_saturation_and_without_it_the_draws_are_as_before()
+    {
+        var jittered = AugmentOptions.ForTraining(64, detect: true, maxZoom: 1, colorJitter: 0.3);
+        Assert.Equal((0.3, 0.3, 0.3), (jittered.Brightness, jittered.Contrast, jittered.Saturation));
+        var draws = Enumerable.Range(0, 200).Select(i => BatchAugmenter.Sample(jittered, new Random(i))).ToList();
+        Assert.All(draws, d => Assert.InRange(d.SaturationScale, 0.7f, 1.3f));
+        Assert.Contains(draws, d => d.SaturationScale < 0.9f);
+        Assert.Contains(draws, d => d.SaturationScale > 1.1f);
+        // Not given: the lessons' lighting change, and no saturation draw that would shift the others.
+        var plain = AugmentOptions.ForTraining(64, detect: true, maxZoom: 1);
+        Assert.Equal((0.05, 0.05, 0.0), (plain.Brightness, plain.Contrast, plain.Saturation));
+        Assert.Equal(new AugmentOptions(64), plain);
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(1f, BatchAugmenter.Sample(plain, new Random(i)).SaturationScale));
+    }
 }
 
 /// <summary>The loader's randomness: seeded by (seed, epoch, image) only, so runs repeat and resume exactly.</summary>

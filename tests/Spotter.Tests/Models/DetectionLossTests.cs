@@ -42,4 +42,16 @@ public sealed class DetectionLossTests
         Assert.Equal(2 * (1 - giou) + Focal, Loss(new DetectorOptions { BoxLoss = BoxLossKind.Giou }), 5);
         Assert.Equal(0.5 * (1 - giou) + Focal, Loss(new DetectorOptions { BoxLoss = BoxLossKind.Giou, GiouWeight = 0.5 }), 5);
     }
+
+    [Fact]
+    public void Quality_focal_loss_takes_the_boxs_iou_as_the_class_target()
+    {
+        // The matched anchor's box is the anchor itself, IoU 81/119 with the truth: its target is
+        // that IoU instead of 1, so the factor |t - p|^2 is (81/119 - 0.5)^2; BCE at logit 0 is ln 2
+        // whatever the target. The background anchor is as in focal loss.
+        var iou = 81.0 / 119;
+        var positive = 0.25 * Math.Pow(iou - 0.5, 2) * Math.Log(2);
+        var background = 0.75 * 0.25 * Math.Log(2);
+        Assert.Equal(2 * (1 - 1.0 / 18) + positive + background, Loss(new DetectorOptions { ClassLoss = ClassLossKind.Quality }), 5);
+    }
 }

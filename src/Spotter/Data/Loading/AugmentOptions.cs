@@ -3,7 +3,8 @@ namespace Spotter.Data.Loading;
 /// <summary>
 /// Box-aware augmentation, as in the lessons: squash to Size x Size, random horizontal flip, a
 /// small random rotation (boxes re-fitted around their rotated corners; large angles would
-/// inflate them), random brightness and contrast. For detection also scale jitter (SSD's zoom-in
+/// inflate them), random brightness and contrast, and (when <see cref="Saturation"/> is above 0)
+/// saturation: each image's colours blended towards or away from its grey. For detection also scale jitter (SSD's zoom-in
 /// and zoom-out): with <see cref="ZoomProbability"/> the view is magnified by a factor drawn
 /// log-uniformly from 1/<see cref="MaxZoom"/> to <see cref="MaxZoom"/> at a random place: a zoom-in
 /// crops (a box whose centre leaves the view is dropped, the rest clipped), a zoom-out shrinks the
@@ -17,16 +18,24 @@ public sealed record AugmentOptions(
     double Brightness = 0.05,
     double Contrast = 0.05,
     double ZoomProbability = 0,
-    double MaxZoom = 1)
+    double MaxZoom = 1,
+    double Saturation = 0)
 {
     /// <summary>Only the squash: for validation and inference.</summary>
     public static AugmentOptions None(int size) => new(size, 0, 0, 0, 0, 0);
 
-    /// <summary>The training augmentation of a task: scale jitter up to <paramref name="maxZoom"/> (1 = none) for detection, half the time.</summary>
-    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom) =>
-        detect && maxZoom > 1 ? new(size, ZoomProbability: 0.5, MaxZoom: maxZoom) : new(size);
+    /// <summary>
+    /// The training augmentation of a task: scale jitter up to <paramref name="maxZoom"/> (1 = none)
+    /// for detection, half the time; <paramref name="colorJitter"/> given: brightness, contrast and
+    /// saturation each up to that much (else brightness and contrast 0.05, no saturation).
+    /// </summary>
+    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom, double? colorJitter = null)
+    {
+        var options = detect && maxZoom > 1 ? new AugmentOptions(size, ZoomProbability: 0.5, MaxZoom: maxZoom) : new AugmentOptions(size);
+        return colorJitter is { } jitter ? options with { Brightness = jitter, Contrast = jitter, Saturation = jitter } : options;
+    }
 
     public bool Zooms => ZoomProbability > 0 && MaxZoom > 1;
 
-    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0 && !Zooms;
+    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0 && Saturation == 0 && !Zooms;
 }

@@ -8,7 +8,7 @@ namespace Spotter.Data.Loading;
 /// Applies <see cref="AugmentOptions"/> to a whole batch at once in libtorch: one affine warp per
 /// image (flip, rotation about the centre, zoom about a chosen point) through affine_grid +
 /// grid_sample with reflected borders (grey where a zoom-out shows beyond the image), then
-/// per-image brightness and contrast. Boxes go through the same affine map; a rotated box becomes
+/// per-image saturation, brightness and contrast. Boxes go through the same affine map; a rotated box becomes
 /// the box around its four rotated corners, clipped to the image.
 /// </summary>
 public static class BatchAugmenter
@@ -18,7 +18,7 @@ public static class BatchAugmenter
     /// 1: the image shrunk onto a canvas); (<see cref="CentreX"/>, <see cref="CentreY"/>) is the input
     /// point, in -1..1 of the image's half-size, that lands at the output's centre.
     /// </summary>
-    public readonly record struct Draw(bool Flip, double RotationRadians, float BrightnessShift, float ContrastScale, double Zoom = 1, double CentreX = 0, double CentreY = 0)
+    public readonly record struct Draw(bool Flip, double RotationRadians, float BrightnessShift, float ContrastScale, double Zoom = 1, double CentreX = 0, double CentreY = 0, float SaturationScale = 1)
     {
         public static readonly Draw Identity = new(false, 0, 0, 1);
 
@@ -28,6 +28,8 @@ public static class BatchAugmenter
     /// <summary>What a zoom-out shows beyond the image: ImageNet's mean colour, zero once normalised.</summary>
     private static readonly float[] CanvasColour = [0.485f, 0.456f, 0.406f];
 
+    private static readonly float[] LumaWeights = [0.299f, 0.587f, 0.114f];
+
     public static Draw Sample(AugmentOptions options, Random rng)
     {
         var flip = rng.NextDouble() < options.FlipProbability;
@@ -35,8 +37,9 @@ public static class BatchAugmenter
         var angle = rotate ? (rng.NextDouble() * 2 - 1) * options.MaxRotationDegrees * Math.PI / 180 : 0;
         var brightness = (float)((rng.NextDouble() * 2 - 1) * options.Brightness);
         var contrast = (float)(1 + (rng.NextDouble() * 2 - 1) * options.Contrast);
-        var draw = new Draw(flip, angle, brightness, contrast);
-        // Drawn after the others, so a run without zoom sees exactly the draws it always did.
+        // Drawn only when asked for, so a run without it sees exactly the draws it always did (zoom likewise).
+        var saturation = options.Saturation > 0 ? (float)(1 + (rng.NextDouble() * 2 - 1) * options.Saturation) : 1;
+        var draw = new Draw(flip, angle, brightness, contrast, SaturationScale: saturation);
         if (!options.Zooms || rng.NextDouble() >= options.ZoomProbability) return draw;
         var zoom = Math.Exp((rng.NextDouble() * 2 - 1) * Math.Log(options.MaxZoom));
         // A crop stays inside the image; a shrunk image stays inside the canvas.
@@ -83,6 +86,13 @@ public static class BatchAugmenter
                 var outside = grid.abs().gt(1).any(-1).logical_and(shrunk).unsqueeze(1);
                 x = where(outside, tensor(CanvasColour, device: images.device).reshape(1, 3, 1, 1), x);
             }
+        }
+        if (draws.Any(d => d.SaturationScale != 1))
+        {
+            // Blend each pixel with its luma (ITU-R 601 weights): below 1 towards grey, above 1 away from it.
+            var saturation = tensor(draws.Select(d => d.SaturationScale).ToArray(), device: images.device).reshape(n, 1, 1, 1);
+            var grey = (x * tensor(LumaWeights, device: images.device).reshape(1, 3, 1, 1)).sum(1, keepdim: true);
+            x = (grey + (x - grey) * saturation).clamp(0, 1);
         }
         if (draws.Any(d => d.BrightnessShift != 0 || d.ContrastScale != 1))
         {

@@ -9,7 +9,9 @@ namespace Spotter.Models.Ssd;
 /// (<see cref="AnchorMatcher"/>); focal loss on the class logits of every anchor that is not
 /// ignored, and on the matched ones either smooth L1 on the encoded offsets or
 /// <see cref="BoxLossKind.Giou"/> (weight x (1 - GIoU) of the decoded box with its true box); the
-/// sum over the batch divided by the number of matched anchors.
+/// sum over the batch divided by the number of matched anchors. With
+/// <see cref="ClassLossKind.Quality"/> a matched anchor's class target is the IoU of its decoded
+/// box with its true box (no gradient flows through that target).
 /// </summary>
 public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, DetectorOptions options)
 {
@@ -32,15 +34,26 @@ public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, Detect
             var anchorIndex = (matched >= 0).nonzero().flatten();
             var truthIndex = matched.index_select(0, anchorIndex);
             var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), ScalarType.Int64, device: device).index_select(0, truthIndex);
-            var targets = zeros(anchors.Count, classCount, device: device);
-            targets.index_put_(ones(anchorIndex.shape[0], device: device), anchorIndex, classes);
             using var matchedAnchors = anchors.Select(anchorIndex);
-            total += BoxLoss(deltas[i].index_select(0, anchorIndex), truth.index_select(0, truthIndex), matchedAnchors);
+            var matchedDeltas = deltas[i].index_select(0, anchorIndex);
+            var matchedTruth = truth.index_select(0, truthIndex);
+            var targets = zeros(anchors.Count, classCount, device: device);
+            targets.index_put_(ClassTargets(matchedDeltas, matchedTruth, matchedAnchors), anchorIndex, classes);
+            total += BoxLoss(matchedDeltas, matchedTruth, matchedAnchors);
             var considered = matched != AnchorMatcher.Ignore;
             total += FocalLoss.Compute(logits[i][considered], targets[considered], options.FocalAlpha, options.FocalGamma);
             positives += anchorIndex.shape[0];
         }
         return (total / positives.clamp_min(1)).squeeze().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>What each matched anchor's class logit learns: 1, or the IoU its box reaches now.</summary>
+    private Tensor ClassTargets(Tensor activations, Tensor truth, AnchorSet matchedAnchors)
+    {
+        if (options.ClassLoss == ClassLossKind.Focal) return ones(activations.shape[0], device: activations.device);
+        using var _ = no_grad();
+        // A floor keeps every matched anchor a positive (FocalLoss weighs targets > 0 as positives).
+        return BoxOps.AlignedIou(coder.Decode(activations.detach().to(ScalarType.Float32), matchedAnchors), truth).clamp(1e-3, 1);
     }
 
     /// <summary>The summed box loss of matched anchors: their activations against their true boxes.</summary>

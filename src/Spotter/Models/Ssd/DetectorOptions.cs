@@ -64,6 +64,10 @@ public sealed record DetectorOptions
     [CliOption("--box-loss", "detect: smooth-l1 (on the encoded offsets) or giou (1 - generalised IoU of the decoded boxes)")]
     public BoxLossKind BoxLoss { get; init; }
 
+    [JsonPropertyName("class_loss")]
+    [CliOption("--class-loss", "detect: focal (a matched anchor's class target is 1) or quality (its target is the IoU of its decoded box)")]
+    public ClassLossKind ClassLoss { get; init; }
+
     /// <summary>The GIoU loss's weight against the focal loss (2, as FCOS and mmdetection's RetinaNet with GIoU use).</summary>
     [JsonPropertyName("giou_weight")]
     public double GiouWeight { get; init => field = Check.Between(value, 0, 100, "GIoU weight"); } = 2;
