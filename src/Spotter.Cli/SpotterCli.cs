@@ -27,12 +27,19 @@ public static class SpotterCli
         {
             // One line naming the most specific problem; the help is one flag away.
             var first = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            var oneLine = string.Join(" ", first.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            var oneLine = WithoutDotnetTypeNames(string.Join(" ", first.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)));
             error.WriteLine($"spotter: {oneLine} (see 'spotter --help')");
             return UserError;
         }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         return parsed.Invoke(config);
+    }
+
+    /// <summary>System.CommandLine names the .NET type a value failed to parse as ("System.Nullable`1[System.Double]"): say "a number".</summary>
+    internal static string WithoutDotnetTypeNames(string message)
+    {
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '(System\.Nullable`1\[)?System\.(Double|Single|Decimal)\]?'", "as a number");
+        return System.Text.RegularExpressions.Regex.Replace(message, @"as expected type '(System\.Nullable`1\[)?System\.(Int16|Int32|Int64)\]?'", "as a whole number");
     }
 
     public static Command BuildRoot(TextWriter output, TextWriter error)

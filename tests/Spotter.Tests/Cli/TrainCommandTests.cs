@@ -296,6 +296,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Single(error.Trim().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--lr", "as a number")]
+    [InlineData("--zoom", "as a number")]
+    [InlineData("--batch", "as a whole number")]
+    public void A_value_that_is_not_a_number_is_named_without_dotnet_type_names(string option, string expected)
+    {
+        var (code, _, error) = Run(["train", _dataset, "--task", "largest", "--out", Path.Combine(_root, "nan"), option, "x"]);
+        Assert.Equal(1, code);
+        Assert.Equal($"spotter: Cannot parse argument 'x' for option '{option}' {expected}. (see 'spotter --help')", error.Trim());
+    }
+
     [Fact]
     public void Detector_settings_given_on_the_command_line_reach_the_model()
     {
