@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
 using Spotter.Runtime;

@@ -35,17 +35,16 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
             }
             var anchorIndex = candidates.div(Scalars.Of((long)classCount), RoundingMode.floor);
             var candidateClasses = candidates.remainder(Scalars.Of((long)classCount));
-            using var candidateAnchors = onDevice.Select(anchorIndex);
-            var boxes = coder.Decode(output[i, .., classCount..].index_select(0, anchorIndex), candidateAnchors).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
+            var activations = output[i, .., classCount..];
+            // Voting needs every anchor's box: then the candidates' are taken from it, not decoded again.
+            var everyBox = options.BoxVotingIou is null ? null : DecodeClipped(activations, onDevice);
+            var boxes = everyBox?.index_select(0, anchorIndex) ?? DecodeCandidates(activations, anchorIndex, onDevice);
             var candidateScores = scores.index_select(0, candidates);
             var kept = Nms.Batched(boxes, candidateScores, candidateClasses, options.NmsIou, options.NmsTopK, options.MaxDetections);
             var keptBoxes = boxes.index_select(0, kept);
             var keptClasses = candidateClasses.index_select(0, kept);
-            if (options.BoxVotingIou is { } votingIou)
-            {
-                var everyBox = coder.Decode(output[i, .., classCount..], onDevice).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
-                keptBoxes = BoxVoting.Refine(keptBoxes, keptClasses, everyBox, scores.view(-1, classCount), options.ScoreThreshold, votingIou);
-            }
+            if (everyBox is not null)
+                keptBoxes = BoxVoting.Refine(keptBoxes, keptClasses, everyBox, scores.view(-1, classCount), options.ScoreThreshold, options.BoxVotingIou!.Value);
             result.Add(ToDetections(keptBoxes, candidateScores.index_select(0, kept), keptClasses));
         }
         return result;
@@ -56,8 +55,18 @@ public sealed class DetectionDecoder(IBoxCoder coder, IReadOnlyList<string> clas
     {
         using var scope = NewDisposeScope();
         using var onDevice = anchors.To(output.device);
-        return coder.Decode(output[.., .., classes.Count..], onDevice).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize)).MoveToOuterDisposeScope();
+        return DecodeClipped(output[.., .., classes.Count..], onDevice).MoveToOuterDisposeScope();
     }
+
+    private Tensor DecodeCandidates(Tensor activations, Tensor anchorIndex, AnchorSet anchors)
+    {
+        using var candidateAnchors = anchors.Select(anchorIndex);
+        return DecodeClipped(activations.index_select(0, anchorIndex), candidateAnchors);
+    }
+
+    /// <summary>Boxes in input pixels, clipped to the input.</summary>
+    private Tensor DecodeClipped(Tensor activations, AnchorSet anchors) =>
+        coder.Decode(activations, anchors).clamp(Scalars.Of(0.0), Scalars.Of((double)inputSize));
 
     private IReadOnlyList<Detection> ToDetections(Tensor boxes, Tensor scores, Tensor classIndices)
     {
