@@ -18,8 +18,10 @@ public sealed record AnchorGenerator(IReadOnlyList<double> Zooms, IReadOnlyList<
     {
         var boxes = new List<float>();
         var cells = new List<float>();
+        var gridCounts = new List<long>();
         foreach (var (rows, columns) in grids)
         {
+            gridCounts.Add((long)rows * columns * PerCell);
             var cellWidth = (double)width / columns;
             var cellHeight = (double)height / rows;
             for (var row = 0; row < rows; row++)
@@ -38,6 +40,6 @@ public sealed record AnchorGenerator(IReadOnlyList<double> Zooms, IReadOnlyList<
                 }
         }
         var count = boxes.Count / 4;
-        return new AnchorSet(tensor(boxes.ToArray(), [count, 4]), tensor(cells.ToArray(), [count, 2]));
+        return new AnchorSet(tensor(boxes.ToArray(), [count, 4]), tensor(cells.ToArray(), [count, 2]), new AnchorGridLayout(gridCounts, PerCell));
     }
 }

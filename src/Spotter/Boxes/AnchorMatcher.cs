@@ -9,10 +9,12 @@ namespace Spotter.Boxes;
 /// between <see cref="NegativeIou"/> and <see cref="PositiveIou"/> are ignored (neither object
 /// nor background in the loss); below, they are background.
 /// </summary>
-public sealed record AnchorMatcher(double PositiveIou = 0.5, double NegativeIou = 0.4)
+public sealed record AnchorMatcher(double PositiveIou = 0.5, double NegativeIou = 0.4) : IAnchorMatcher
 {
     public const long Background = -1;
     public const long Ignore = -2;
+
+    public Tensor Match(Tensor groundTruth, AnchorSet anchors) => Match(groundTruth, anchors.Boxes);
 
     /// <summary>Per anchor (A): the index of its ground-truth box, <see cref="Background"/> or <see cref="Ignore"/>.</summary>
     public Tensor Match(Tensor groundTruth, Tensor anchors)
@@ -26,9 +28,14 @@ public sealed record AnchorMatcher(double PositiveIou = 0.5, double NegativeIou 
         var matched = bestTruth.clone();
         matched[bestIou < PositiveIou] = tensor(Ignore, device: device);
         matched[bestIou < NegativeIou] = tensor(Background, device: device);
-        // Each ground-truth box claims its best anchor, whatever the IoU (later boxes win ties).
-        var bestAnchor = iou.argmax(1);                        // per ground truth
-        matched[bestAnchor] = arange(groundTruth.shape[0], dtype: ScalarType.Int64, device: device);
+        ClaimBestAnchors(matched, iou);
         return matched.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each ground-truth box (row of the G x A <paramref name="iou"/>) claims its best anchor, whatever the IoU (later boxes win ties).</summary>
+    internal static void ClaimBestAnchors(Tensor matched, Tensor iou)
+    {
+        using var scope = NewDisposeScope();
+        matched[iou.argmax(1)] = arange(iou.shape[0], dtype: ScalarType.Int64, device: iou.device);
     }
 }

@@ -7,11 +7,15 @@ namespace Spotter.Boxes;
 /// the detection head emits its predictions, and each anchor's grid cell size (A x 2, width and
 /// height in pixels) for coders that move anchors by cells. Owns its tensors.
 /// </summary>
-public sealed class AnchorSet(Tensor boxes, Tensor cellSizes) : IDisposable
+/// <param name="layout">How the anchors lie on the grids (null for a selection of anchors).</param>
+public sealed class AnchorSet(Tensor boxes, Tensor cellSizes, AnchorGridLayout? layout = null) : IDisposable
 {
     public Tensor Boxes { get; } = boxes;
 
     public Tensor CellSizes { get; } = cellSizes;
+
+    /// <summary>Anchors per grid and per cell, for matchers that look at grids (<see cref="AdaptiveAnchorMatcher"/>).</summary>
+    public AnchorGridLayout? Layout { get; } = layout;
 
     public long Count => Boxes.shape[0];
 
@@ -20,7 +24,7 @@ public sealed class AnchorSet(Tensor boxes, Tensor cellSizes) : IDisposable
         new(Boxes.to(index.device).index_select(0, index), CellSizes.to(index.device).index_select(0, index));
 
     /// <summary>The same anchors on <paramref name="device"/> (the caller owns them).</summary>
-    public AnchorSet To(Device device) => new(Boxes.to(device), CellSizes.to(device));
+    public AnchorSet To(Device device) => new(Boxes.to(device), CellSizes.to(device), Layout);
 
     public void Dispose()
     {
@@ -28,3 +32,6 @@ public sealed class AnchorSet(Tensor boxes, Tensor cellSizes) : IDisposable
         CellSizes.Dispose();
     }
 }
+
+/// <summary>The anchors of grid i are the next <c>GridCounts[i]</c>, cell by cell, <see cref="PerCell"/> to a cell.</summary>
+public sealed record AnchorGridLayout(IReadOnlyList<long> GridCounts, int PerCell);

@@ -22,12 +22,13 @@ internal static class OnnxHeads
     /// </summary>
     public static void Ssd(OnnxGraph g, string images, SsdModel model, int maxDetections, float scoreThreshold)
     {
-        var (body, bodyLevels, extras, heads, anchors) = model.Parts;
+        var (body, bodyLevels, neck, extras, heads, anchors) = model.Parts;
         var options = model.Spec.DetectorSettings;
         var size = model.InputSize;
         var classes = model.ClassCount;
         var stages = OnnxModules.Backbone(g, images, body, size);
         var levels = bodyLevels.Select(i => stages[i]).ToList();
+        if (neck is not null) levels = Pyramid(g, levels, neck.Lateral);
         var x = stages[^1];
         foreach (var extra in extras)
         {
@@ -51,6 +52,18 @@ internal static class OnnxHeads
         g.Output(CheckPrefix + "boxes", TensorProto.Types.DataType.Float, "N", anchors.Count, 4);
         var k = (int)Math.Min(maxDetections, anchors.Count * classes);
         TopDetections(g, boxes, scores, anchors.Count, classes, k, (float)options.NmsIou, scoreThreshold, options);
+    }
+
+    /// <summary><see cref="FeaturePyramid"/>: lateral 1x1 convs, each level plus the upsampled one above it.</summary>
+    private static List<string> Pyramid(OnnxGraph g, IReadOnlyList<string> levels, IReadOnlyList<TorchSharp.Modules.Conv2d> lateral)
+    {
+        var merged = new string[levels.Count];
+        for (var i = levels.Count - 1; i >= 0; i--)
+        {
+            var projected = OnnxModules.Conv(g, levels[i], lateral[i]);
+            merged[i] = i == levels.Count - 1 ? projected : g.Node("Add", [projected, Upsample(g, merged[i + 1], projected)]);
+        }
+        return [.. merged];
     }
 
     /// <summary>A head conv's N x (k F) x H x W output as N x (H W k) x F, the anchor order.</summary>

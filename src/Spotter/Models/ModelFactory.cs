@@ -36,8 +36,9 @@ public static class ModelFactory
 
     /// <summary>
     /// The SSD-style detector. Default layout: the body's stages at strides 8, 16 and 32 plus one
-    /// extra stride-2 block (64). Lesson layout: three extra blocks after the last stage (lesson 9's
-    /// 4x4, 2x2 and 1x1 at 224). Every level gets a head with the same anchors per cell.
+    /// extra stride-2 block (64), the body's stages optionally through a feature pyramid. Lesson
+    /// layout: three extra blocks after the last stage (lesson 9's 4x4, 2x2 and 1x1 at 224). Every
+    /// level gets a head with the same anchors per cell.
     /// </summary>
     private static SsdModel Ssd(ModelSpec spec, Backbone body)
     {
@@ -49,12 +50,16 @@ public static class ModelFactory
         var extras = Enumerable.Range(0, extraCount)
             .Select(i => (nn.Module<Tensor, Tensor>)ExtraBlock(i == 0 ? body.OutputChannels : extraWidth, extraWidth)).ToList();
         var anchors = new AnchorGenerator(options.Zooms, options.Ratios, options.Scale);
-        var levelChannels = bodyLevels.Select(i => body.StageChannels[i]).Concat(Enumerable.Repeat(extraWidth, extraCount));
+        var bodyChannels = bodyLevels.Select(i => body.StageChannels[i]).ToList();
+        var neck = options.Neck == NeckKind.Fpn ? new FeaturePyramid(bodyChannels) : null;
+        if (neck is not null) bodyChannels = [.. bodyChannels.Select(_ => FeaturePyramid.Width)];
+        var levelChannels = bodyChannels.Concat(Enumerable.Repeat(extraWidth, extraCount));
         var heads = levelChannels.Select(c => new SsdHead(c, anchors.PerCell, spec.Classes.Count, options.HeadWidth, options.HeadDropout)).ToList();
         IBoxCoder coder = options.BoxCoder == BoxCoderKind.Lesson ? new LessonBoxCoder() : new SsdBoxCoder();
-        var loss = new DetectionLoss(new AnchorMatcher(options.PositiveIou, options.NegativeIou), coder, options);
+        IAnchorMatcher matcher = options.Matcher == AnchorMatchKind.Atss ? new AdaptiveAnchorMatcher() : new AnchorMatcher(options.PositiveIou, options.NegativeIou);
+        var loss = new DetectionLoss(matcher, coder, options);
         var decoder = new DetectionDecoder(coder, spec.Classes, spec.InputSize, options);
-        return new SsdModel(spec, body, bodyLevels, extras, heads, anchors, loss, decoder);
+        return new SsdModel(spec, body, bodyLevels, neck, extras, heads, anchors, loss, decoder);
     }
 
     /// <summary>3x3 stride-2 conv -> ReLU -> BatchNorm: halves the map, rounding up (7 -> 4).</summary>

@@ -284,6 +284,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--box-voting", "1.5")]
     [InlineData("--box-loss", "iou")]
     [InlineData("--class-loss", "varifocal")]
+    [InlineData("--neck", "bifpn")]
+    [InlineData("--matcher", "hungarian")]
     [InlineData("--color-jitter", "2")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
@@ -310,12 +312,13 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Detector_settings_given_on_the_command_line_reach_the_model()
     {
-        string[] settings = ["--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--box-voting", "0", "--box-loss", "giou", "--class-loss", "quality", "--precision", "bf16"];
+        string[] settings = ["--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--box-voting", "0", "--box-loss", "giou", "--class-loss", "quality", "--neck", "fpn", "--matcher", "atss", "--precision", "bf16"];
         var run = Train("detect", "detector", settings);
         var spec = Spotter.Models.ModelSpec.Load(run).Spec;
         Assert.Equal([0.5, 1.0], spec.DetectorSettings.Zooms);
         Assert.Equal((null, BoxLossKind.Giou), (spec.DetectorSettings.BoxVotingIou, TrainConfig.Load(run).Detector.BoxLoss)); // 0: voting off
         Assert.Equal(ClassLossKind.Quality, TrainConfig.Load(run).Detector.ClassLoss);
+        Assert.Equal((NeckKind.Fpn, AnchorMatchKind.Atss), (spec.DetectorSettings.Neck, spec.DetectorSettings.Matcher));
         Assert.Equal((32, 0.4), (spec.DetectorSettings.HeadWidth, spec.DetectorSettings.NmsIou));
         Assert.Equal([0.5, 1.0], TrainConfig.Load(run).Detector.AnchorZooms);
         Assert.Equal(EnumNames.Parse<Precision>(settings[^1], "--precision"), TrainConfig.Load(run).Precision); // recorded in config.json

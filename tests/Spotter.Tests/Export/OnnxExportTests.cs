@@ -27,6 +27,7 @@ public sealed class OnnxExportTests(TrainingFixture fixture) : IClassFixture<Tra
     {
         { "ssd", ModelTask.Detect, "default" },
         { "lesson-anchors", ModelTask.Detect, "lesson" },
+        { "fpn", ModelTask.Detect, "fpn" },
         { "largest-cells", ModelTask.Largest, "cells" },
         { "largest-lesson", ModelTask.Largest, "lesson" },
         { "locate-cells", ModelTask.LocateLargest, "cells" },
@@ -38,7 +39,12 @@ public sealed class OnnxExportTests(TrainingFixture fixture) : IClassFixture<Tra
     {
         torch.manual_seed(21);
         var spec = task == ModelTask.Detect
-            ? ModelSpec.For(task, "tiny", fixture.Dataset.Classes, size, detector: head == "lesson" ? new DetectorOptions { Anchors = AnchorLayout.Lesson, BoxCoder = BoxCoderKind.Lesson } : null)
+            ? ModelSpec.For(task, "tiny", fixture.Dataset.Classes, size, detector: head switch
+            {
+                "lesson" => new DetectorOptions { Anchors = AnchorLayout.Lesson, BoxCoder = BoxCoderKind.Lesson },
+                "fpn" => new DetectorOptions { Neck = NeckKind.Fpn },
+                _ => null,
+            })
             : ModelSpec.For(task, "tiny", fixture.Dataset.Classes, size, new LargestHeadOptions { BoxHead = head == "cells" ? BoxHeadKind.Cells : BoxHeadKind.Lesson });
         var model = ModelFactory.Create(spec);
         model.Module.eval();

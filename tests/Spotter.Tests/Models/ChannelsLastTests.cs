@@ -1,5 +1,6 @@
 using Spotter.Models;
 using Spotter.Models.Backbones;
+using Spotter.Models.Ssd;
 using Spotter.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,12 +51,14 @@ public sealed class ChannelsLastTests
         Assert.True(RelativeDifference(result, reference) < 1e-4, $"{RelativeDifference(result, reference):E1}");
     }
 
-    [Fact]
-    public void A_detector_answers_alike_in_both_orders_and_its_learner_sets_the_order()
+    [Theory]
+    [InlineData(NeckKind.None)]
+    [InlineData(NeckKind.Fpn)]
+    public void A_detector_answers_alike_in_both_orders_and_its_learner_sets_the_order(NeckKind neck)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var model = ModelFactory.Create(ModelSpec.For(ModelTask.Detect, "tiny", ["a", "b"], 64));
+        using var model = ModelFactory.Create(ModelSpec.For(ModelTask.Detect, "tiny", ["a", "b"], 64, detector: new DetectorOptions { Neck = neck }));
         model.Module.eval();
         var images = rand(2, 3, 64, 64, generator: new Generator(8));
         var nchw = model.Module.forward(images);

@@ -103,6 +103,7 @@ public sealed class ModelSpecTests : IDisposable
         Assert.Contains("--size", Assert.Throws<SpotterException>(() => new TrainConfig { Dataset = "d", Task = ModelTask.Detect, Size = 48 }).Message);
         Assert.Contains("--anchor-scale", Assert.Throws<SpotterException>(() => new DetectorOptions { AnchorScale = 0 }).Message);
         Assert.Contains("--anchor-ratios", Assert.Throws<SpotterException>(() => new DetectorOptions { AnchorRatios = [] }).Message);
+        Assert.Contains("--neck fpn", Assert.Throws<SpotterException>(() => new DetectorOptions { Neck = NeckKind.Fpn, Anchors = AnchorLayout.Lesson }.Validated()).Message);
         Assert.Contains("--head-dropout", Assert.Throws<SpotterException>(() => new LargestHeadOptions { HeadDropout = 2 }).Message);
         Assert.Contains("--freeze-epochs", Assert.Throws<SpotterException>(() => new TrainConfig { Dataset = "d", Task = ModelTask.Detect, Epochs = 2, FreezeEpochs = 3 }.Validated()).Message);
     }

@@ -5,15 +5,15 @@ using static TorchSharp.torch;
 namespace Spotter.Models.Ssd;
 
 /// <summary>
-/// The detector's training loss (lesson 9): anchors are matched to the true boxes by IoU
-/// (<see cref="AnchorMatcher"/>); focal loss on the class logits of every anchor that is not
+/// The detector's training loss (lesson 9): anchors are matched to the true boxes
+/// (<see cref="IAnchorMatcher"/>); focal loss on the class logits of every anchor that is not
 /// ignored, and on the matched ones either smooth L1 on the encoded offsets or
 /// <see cref="BoxLossKind.Giou"/> (weight x (1 - GIoU) of the decoded box with its true box); the
 /// sum over the batch divided by the number of matched anchors. With
 /// <see cref="ClassLossKind.Quality"/> a matched anchor's class target is the IoU of its decoded
 /// box with its true box (no gradient flows through that target).
 /// </summary>
-public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, DetectorOptions options)
+public sealed class DetectionLoss(IAnchorMatcher matcher, IBoxCoder coder, DetectorOptions options)
 {
     /// <param name="logits">N x A x C class logits.</param>
     /// <param name="deltas">N x A x 4 box activations.</param>
@@ -30,7 +30,7 @@ public sealed class DetectionLoss(AnchorMatcher matcher, IBoxCoder coder, Detect
             // Everything stays on the device (no per-image read-back); an image without matches
             // simply contributes empty index sets.
             var truth = BoxesTensor(batch.Boxes[i], device);
-            var matched = matcher.Match(truth, anchors.Boxes);
+            var matched = matcher.Match(truth, anchors);
             var anchorIndex = (matched >= 0).nonzero().flatten();
             var truthIndex = matched.index_select(0, anchorIndex);
             var classes = tensor(batch.Classes[i].Select(c => (long)c).ToArray(), ScalarType.Int64, device: device).index_select(0, truthIndex);

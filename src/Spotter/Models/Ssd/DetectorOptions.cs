@@ -32,6 +32,10 @@ public sealed record DetectorOptions
     [CliOption("--anchor-scale", "detect: anchor width in grid cells at zoom 1 (default 3; lesson 1)")]
     public double? AnchorScale { get; init => field = value is { } v ? Check.Positive(v, "--anchor-scale") : null; }
 
+    [JsonPropertyName("neck")]
+    [CliOption("--neck", "detect: none (each head reads its body stage) or fpn (a feature pyramid: the deep stages' maps upsampled into the finer ones)")]
+    public NeckKind Neck { get; init; }
+
     /// <summary>Channels of each level's head (its conv block).</summary>
     [JsonPropertyName("head_width")]
     [CliOption("--head-width", "detect: channels of the head's conv block on every map")]
@@ -39,6 +43,10 @@ public sealed record DetectorOptions
 
     [JsonPropertyName("head_dropout")]
     public double HeadDropout { get; init => field = Check.Between(value, 0, 0.9, "head dropout"); } = 0.1;
+
+    [JsonPropertyName("matcher")]
+    [CliOption("--matcher", "detect: iou (fixed thresholds --positive-iou / --negative-iou) or atss (each box's threshold from the anchors near it)")]
+    public AnchorMatchKind Matcher { get; init; }
 
     /// <summary>An anchor with IoU at least this with a true box learns it; below <see cref="NegativeIou"/> it is background; between, ignored.</summary>
     [JsonPropertyName("positive_iou")]
@@ -130,7 +138,12 @@ public sealed record DetectorOptions
     [JsonIgnore] public double Scale => AnchorScale ?? (Anchors == AnchorLayout.Lesson ? 1 : 3);
 
     /// <summary>The checks that involve two settings; returns the options.</summary>
-    public DetectorOptions Validated() => NegativeIou <= PositiveIou
-        ? this
-        : throw new SpotterException($"--negative-iou ({NegativeIou}) must not exceed --positive-iou ({PositiveIou})");
+    public DetectorOptions Validated()
+    {
+        if (NegativeIou > PositiveIou)
+            throw new SpotterException($"--negative-iou ({NegativeIou}) must not exceed --positive-iou ({PositiveIou})");
+        if (Neck == NeckKind.Fpn && Anchors == AnchorLayout.Lesson)
+            throw new SpotterException("--neck fpn needs the body's feature maps (--anchors default); the lesson layout predicts from extra blocks only");
+        return this;
+    }
 }

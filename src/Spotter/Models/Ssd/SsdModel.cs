@@ -10,15 +10,16 @@ namespace Spotter.Models.Ssd;
 
 /// <summary>
 /// An SSD-style detector (lesson 9, second half), composed from parts it is given: a pretrained
-/// body, the body stages it predicts from, extra stride-2 blocks after the last stage (each one
+/// body, the body stages it predicts from, optionally a neck over them (<see cref="FeaturePyramid"/>), extra stride-2 blocks after the last stage (each one
 /// more level), one <see cref="SsdHead"/> per level, anchors laid over the levels' real map sizes,
 /// the loss and the decoder. The recipe that picks the parts lives in <see cref="ModelFactory"/>.
 /// Output: N x A x (C + 4), class logits then box activations, in anchor order.
 /// </summary>
 public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
 {
-    // Field names are the state-dict names of saved models: body.*, extras.*, heads.*.
+    // Field names are the state-dict names of saved models: body.*, neck.*, extras.*, heads.*.
     private readonly Backbone body;
+    private readonly FeaturePyramid? neck;
     private readonly ModuleList<nn.Module<Tensor, Tensor>> extras;
     private readonly ModuleList<SsdHead> heads;
     private readonly IReadOnlyList<int> _bodyLevels;
@@ -28,13 +29,15 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
     private readonly IReadOnlyList<IReadOnlyList<nn.Module>> _groups;
 
     /// <param name="bodyLevels">Indices of the body's stages (0-3, strides 4-32) that are levels, finest first; the extras' outputs follow.</param>
+    /// <param name="neck">Null, or the pyramid that the body levels pass through before their heads (the extras still read the body's last stage).</param>
     /// <param name="heads">One head per level (body levels, then extras).</param>
-    public SsdModel(ModelSpec spec, Backbone body, IReadOnlyList<int> bodyLevels, IReadOnlyList<nn.Module<Tensor, Tensor>> extras,
+    public SsdModel(ModelSpec spec, Backbone body, IReadOnlyList<int> bodyLevels, FeaturePyramid? neck, IReadOnlyList<nn.Module<Tensor, Tensor>> extras,
         IReadOnlyList<SsdHead> heads, AnchorGenerator anchorGenerator, DetectionLoss loss, DetectionDecoder decoder) : base(nameof(SsdModel))
     {
         if (heads.Count != bodyLevels.Count + extras.Count) throw new ArgumentException("one head per level is needed", nameof(heads));
         Spec = spec;
         this.body = body;
+        this.neck = neck;
         _bodyLevels = bodyLevels;
         this.extras = new ModuleList<nn.Module<Tensor, Tensor>>(extras.ToArray());
         this.heads = new ModuleList<SsdHead>(heads.ToArray());
@@ -43,7 +46,7 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
         _anchors = anchorGenerator.Generate(Grids, spec.InputSize, spec.InputSize);
         _loss = loss;
         _decoder = decoder;
-        _groups = [.. body.LayerGroups, [this.extras, this.heads]];
+        _groups = [.. body.LayerGroups, neck is null ? [this.extras, this.heads] : [neck, this.extras, this.heads]];
     }
 
     public ModelSpec Spec { get; }
@@ -103,13 +106,14 @@ public sealed class SsdModel : nn.Module<Tensor, Tensor>, IImageModel
     }
 
     /// <summary>For export: the parts in forward order, and the anchors (input pixels).</summary>
-    internal (Backbone Body, IReadOnlyList<int> BodyLevels, IReadOnlyList<nn.Module<Tensor, Tensor>> Extras, IReadOnlyList<SsdHead> Heads, AnchorSet Anchors) Parts =>
-        (body, _bodyLevels, extras.ToList(), heads.ToList(), _anchors);
+    internal (Backbone Body, IReadOnlyList<int> BodyLevels, FeaturePyramid? Neck, IReadOnlyList<nn.Module<Tensor, Tensor>> Extras, IReadOnlyList<SsdHead> Heads, AnchorSet Anchors) Parts =>
+        (body, _bodyLevels, neck, extras.ToList(), heads.ToList(), _anchors);
 
     private List<Tensor> Levels(Tensor images)
     {
         var stages = body.Stages(images);
-        var levels = _bodyLevels.Select(i => stages[i]).ToList();
+        var bodyLevels = _bodyLevels.Select(i => stages[i]).ToArray();
+        var levels = (neck is null ? bodyLevels : neck.forward(bodyLevels)).ToList();
         var x = stages[^1];
         foreach (var extra in extras)
         {
