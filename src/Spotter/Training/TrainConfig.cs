@@ -48,6 +48,11 @@ public sealed record TrainConfig
     [JsonPropertyName("clip_norm")] public double GradientClipNorm { get; init => field = Check.Between(value, 0, 1e9, "--clip-norm"); }
     [JsonPropertyName("train_split")] public string TrainSplit { get; init; } = "train";
     [JsonPropertyName("valid_split")] public string ValidSplit { get; init; } = "val";
+    /// <summary>
+    /// <c>--lr-ratio</c>: after unfreezing, each layer group learns this many times slower than the
+    /// one after it (the lessons' 10: body lr/200 and lr/20, head lr/2); 1: one rate for all.
+    /// </summary>
+    [JsonPropertyName("lr_ratio")] public double LrRatio { get; init => field = Check.Between(value, 1, 1000, "--lr-ratio"); } = 10;
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;

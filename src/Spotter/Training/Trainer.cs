@@ -157,10 +157,17 @@ public static class Trainer
         if (unfrozen <= 0) return;
         if (start == 0) learner.ResetOptimizer(); // a fresh phase; on resume the checkpoint's state is kept
         learner.Unfreeze();
-        var rates = new[] { lr / 200, lr / 20, lr / 2 };
+        var rates = UnfrozenRates(lr, config.LrRatio);
         reporter.Message($"Phase 2: all layers, lr {string.Join(" / ", rates.Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
         learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan);
     }
+
+    /// <summary>
+    /// The three layer groups' peak rates once the body is unfrozen: the head at half the frozen
+    /// phase's rate (its weights are already trained), each group before it <paramref name="ratio"/>
+    /// times slower (lesson 8's differential learning rates).
+    /// </summary>
+    public static double[] UnfrozenRates(double lr, double ratio) => [lr / 2 / (ratio * ratio), lr / 2 / ratio, lr / 2];
 
     /// <summary>
     /// Re-plans a budgeted second phase from its measured epochs (wall-clock time, so checkpoints

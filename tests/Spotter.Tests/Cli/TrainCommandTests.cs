@@ -287,6 +287,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--neck", "bifpn")]
     [InlineData("--matcher", "hungarian")]
     [InlineData("--color-jitter", "2")]
+    [InlineData("--lr-ratio", "0.5")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -312,13 +313,14 @@ public sealed class TrainCommandTests : IDisposable
     [Fact]
     public void Detector_settings_given_on_the_command_line_reach_the_model()
     {
-        string[] settings = ["--lr", "1e-3", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--box-voting", "0", "--box-loss", "giou", "--class-loss", "quality", "--neck", "fpn", "--matcher", "atss", "--precision", "bf16"];
+        string[] settings = ["--lr", "1e-3", "--lr-ratio", "2", "--anchor-zooms", "0.5", "1", "--head-width", "32", "--nms-iou", "0.4", "--box-voting", "0", "--box-loss", "giou", "--class-loss", "quality", "--neck", "fpn", "--matcher", "atss", "--precision", "bf16"];
         var run = Train("detect", "detector", settings);
         var spec = Spotter.Models.ModelSpec.Load(run).Spec;
         Assert.Equal([0.5, 1.0], spec.DetectorSettings.Zooms);
         Assert.Equal((null, BoxLossKind.Giou), (spec.DetectorSettings.BoxVotingIou, TrainConfig.Load(run).Detector.BoxLoss)); // 0: voting off
         Assert.Equal(ClassLossKind.Quality, TrainConfig.Load(run).Detector.ClassLoss);
         Assert.Equal((NeckKind.Fpn, AnchorMatchKind.Atss), (spec.DetectorSettings.Neck, spec.DetectorSettings.Matcher));
+        Assert.Equal(2, TrainConfig.Load(run).LrRatio);
         Assert.Equal((32, 0.4), (spec.DetectorSettings.HeadWidth, spec.DetectorSettings.NmsIou));
         Assert.Equal([0.5, 1.0], TrainConfig.Load(run).Detector.AnchorZooms);
         Assert.Equal(EnumNames.Parse<Precision>(settings[^1], "--precision"), TrainConfig.Load(run).Precision); // recorded in config.json

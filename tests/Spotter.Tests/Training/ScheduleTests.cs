@@ -44,4 +44,14 @@ public sealed class ScheduleTests
         Assert.Equal(1.0 / 25, LrSchedule.OneCycle.Factor(0, 100, 10), 12);
         Assert.Equal(0.5, LrSchedule.Sgdr().Factor(5, 100, 10), 12);
     }
+
+    [Fact]
+    public void Unfrozen_layer_groups_learn_ratio_times_slower_than_the_next_and_the_head_at_half_the_rate()
+    {
+        static void Same(double[] expected, double[] actual) =>
+            Assert.Equal(expected.Select(e => e.ToString("e10")), actual.Select(a => a.ToString("e10")));
+        Same([5e-5, 5e-4, 5e-3], Trainer.UnfrozenRates(1e-2, 10));
+        Same([5e-4 / 9, 5e-4 / 3, 5e-4], Trainer.UnfrozenRates(1e-3, 3));
+        Same([5e-3, 5e-3, 5e-3], Trainer.UnfrozenRates(1e-2, 1));
+    }
 }
