@@ -54,7 +54,7 @@ internal static class OnnxHeads
         TopDetections(g, boxes, scores, anchors.Count, classes, k, (float)options.NmsIou, scoreThreshold, options);
     }
 
-    /// <summary><see cref="FeaturePyramid"/>: lateral 1x1 convs, each level plus the upsampled one above it.</summary>
+    /// <summary><see cref="FeaturePyramid.TopDown"/>: lateral 1x1 convs, each level plus the upsampled merge above it.</summary>
     private static List<string> Pyramid(OnnxGraph g, IReadOnlyList<string> levels, IReadOnlyList<TorchSharp.Modules.Conv2d> lateral)
     {
         var merged = new string[levels.Count];
@@ -217,13 +217,8 @@ internal static class OnnxHeads
     private static string CellsPooled(OnnxGraph g, string[] stages, CellVoteHead head, int size)
     {
         var (lateral, block, output) = head.Parts;
-        string? merged = null;
-        for (var i = stages.Length - 1; i >= CellVoteHead.FirstStage; i--)
-        {
-            var projected = OnnxModules.Conv(g, stages[i], lateral[i - CellVoteHead.FirstStage]);
-            merged = merged is null ? projected : g.Node("Add", [projected, Upsample(g, merged, projected)]);
-        }
-        var raw = OnnxModules.Conv(g, OnnxModules.Sequential(g, merged!, block, 4), output);          // N x (5 + C) x R x Co
+        var merged = Pyramid(g, stages[CellVoteHead.FirstStage..], lateral)[0];
+        var raw = OnnxModules.Conv(g, OnnxModules.Sequential(g, merged, block, 4), output);          // N x (5 + C) x R x Co
         var cells = g.Node("Reshape", [raw, g.Int64s("shape", 0, 0, -1)]);                        // N x (5 + C) x cells, row-major
         var rows = size / CellVoteHead.Stride;
         var count = rows * rows;

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Spotter.Models.Backbones;
+using Spotter.Models.Ssd;
 using static TorchSharp.torch;
 
 namespace Spotter.Models.Largest;
@@ -56,15 +57,9 @@ public sealed class CellVoteHead : nn.Module<Tensor[], Tensor>
     public override Tensor forward(Tensor[] stages)
     {
         using var scope = NewDisposeScope();
-        // Top-down: start at the coarsest map, upsample, add the next finer one's projection.
-        Tensor? merged = null;
-        for (var i = stages.Length - 1; i >= FirstStage; i--)
-        {
-            var projected = Backbone.Convolve(lateral[i - FirstStage], stages[i]);
-            merged = merged is null ? projected
-                : projected + nn.functional.interpolate(merged, [projected.shape[2], projected.shape[3]], mode: InterpolationMode.Nearest);
-        }
-        return Proposals(Backbone.Convolve(output, block.forward(merged!))).MoveToOuterDisposeScope();
+        // Top-down, as a feature pyramid; only the finest merged map is used.
+        var merged = FeaturePyramid.TopDown(lateral.ToList(), stages[FirstStage..])[0];
+        return Proposals(Backbone.Convolve(output, block.forward(merged))).MoveToOuterDisposeScope();
     }
 
     /// <summary>

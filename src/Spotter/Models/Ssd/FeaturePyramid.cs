@@ -30,14 +30,20 @@ public sealed class FeaturePyramid : nn.Module<Tensor[], Tensor[]>
 
     /// <param name="levels">The body levels, finest first, each half the size of the one before.</param>
     /// <returns>As many maps of <see cref="Width"/> channels, the same sizes.</returns>
-    public override Tensor[] forward(Tensor[] levels)
+    public override Tensor[] forward(Tensor[] levels) => TopDown(lateral.ToList(), levels);
+
+    /// <summary>
+    /// The top-down merge with the given lateral convs (one per level, finest first): each level's
+    /// projection plus the nearest-upsampled merge of the level above it.
+    /// </summary>
+    public static Tensor[] TopDown(IReadOnlyList<Conv2d> lateral, IReadOnlyList<Tensor> levels)
     {
         using var scope = NewDisposeScope();
-        var merged = new Tensor[levels.Length];
-        for (var i = levels.Length - 1; i >= 0; i--)
+        var merged = new Tensor[levels.Count];
+        for (var i = levels.Count - 1; i >= 0; i--)
         {
             var projected = Backbone.Convolve(lateral[i], levels[i]);
-            merged[i] = i == levels.Length - 1 ? projected
+            merged[i] = i == levels.Count - 1 ? projected
                 : projected + nn.functional.interpolate(merged[i + 1], [projected.shape[2], projected.shape[3]], mode: InterpolationMode.Nearest);
         }
         foreach (var map in merged) map.MoveToOuterDisposeScope();
