@@ -310,6 +310,13 @@ public static class BenchCommand
             otherOrderSeconds = MeasureBare();
             Spotter.Models.Backbones.Backbone.SetChannelsLast(model.Module, kernels.ChannelsLast);
         }
+        // The bare step with the first layer group (stem to the stride-8 stage) kept frozen, as
+        // --keep-frozen 1 trains: no backward pass through the largest feature maps.
+        learner.FreezeTo(1);
+        learner.SetTrainingMode();
+        var keptFrozenSeconds = MeasureBare();
+        learner.Unfreeze();
+        learner.SetTrainingMode();
         foreach (var b in warmupBatches.Concat(timedBatches)) b.Dispose();
 
         // The loader alone: what making a batch (collation, augmentation) costs when nothing else runs.
@@ -334,6 +341,7 @@ public static class BenchCommand
         if (otherOrderSeconds is { } other)
             output.WriteLine($"  bare step, {(kernels.ChannelsLast ? "NCHW" : "channels-last")} {steps * batchSize / other,8:0.0} images/s  ({other / steps * 1000:0} ms/step, {other / bareSeconds:0.00}x the {(kernels.ChannelsLast ? "channels-last" : "NCHW")} step training uses; " +
                 $"steps computed again so far: {learner.RecomputedSteps})");
+        output.WriteLine($"  bare step, first group frozen {steps * batchSize / keptFrozenSeconds,8:0.0} images/s  ({keptFrozenSeconds / steps * 1000:0} ms/step, {keptFrozenSeconds / bareSeconds:0.00}x the step with every group training)");
         output.WriteLine($"  loader alone        {steps * batchSize / loaderSeconds,8:0.0} images/s  ({loaderSeconds / steps * 1000:0} ms/batch: collation and augmentation)");
         output.WriteLine($"  peak memory         {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):0} MiB (process working set)");
         return SpotterCli.Success;

@@ -32,6 +32,7 @@ public static class TrainCommand
         var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
         var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
         var lrRatio = new Option<double>("--lr-ratio") { Description = "After unfreezing, each layer group learns this many times slower than the next (body lr/200 and lr/20, head lr/2 at 10; 1: one rate)", DefaultValueFactory = _ => defaults.LrRatio };
+        var keepFrozen = new Option<int>("--keep-frozen") { Description = "Layer groups kept frozen after the frozen epochs: 1 keeps the stem and the stride-4/8 stages as ImageNet trained them, which about halves each step (no gradients on the largest maps); 0 trains every layer", DefaultValueFactory = _ => defaults.KeepFrozen };
         var cycleMomentum = new Option<bool>("--cycle-momentum") { Description = "With one-cycle, also cycle the momentum (Adam's beta1) 0.95 -> 0.85 -> 0.95, against the rate (fastai's moms)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations, lighting changes and zoom" };
         var zoom = new Option<double>("--zoom") { Description = "detect: scale jitter, half the training images zoomed in (cropped) or out (shrunk onto grey) by up to this factor (1: off)", DefaultValueFactory = _ => defaults.Zoom };
@@ -50,7 +51,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, trainSplit, validSplit, noAugment, zoom, colorJitter, lrRatio, cycleMomentum, negatives, ema, patience, device, precision, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, zoom, colorJitter, lrRatio, keepFrozen, cycleMomentum, negatives, ema, patience, device, precision, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options).Concat(tiles.All)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
@@ -73,7 +74,7 @@ public static class TrainCommand
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
                 TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
-                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), LrRatio = parse.GetValue(lrRatio), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
+                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
                 Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size) ?? defaults.Size) : null,

@@ -53,6 +53,12 @@ public sealed record TrainConfig
     /// one after it (the lessons' 10: body lr/200 and lr/20, head lr/2); 1: one rate for all.
     /// </summary>
     [JsonPropertyName("lr_ratio")] public double LrRatio { get; init => field = Check.Between(value, 1, 1000, "--lr-ratio"); } = 10;
+    /// <summary>
+    /// <c>--keep-frozen</c>: layer groups that stay frozen after the frozen phase. 1 keeps the stem
+    /// and the stride-4 and stride-8 stages as ImageNet left them (their batch norm too), so no
+    /// gradient is computed on the largest feature maps: the step takes about half the time.
+    /// </summary>
+    [JsonPropertyName("keep_frozen")] public int KeepFrozen { get; init => field = (int)Check.Between(value, 0, 1, "--keep-frozen"); }
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;

@@ -11,8 +11,9 @@ namespace Spotter.Training;
 /// A whole training run, leaving a run folder: config.json, lr_find.png (when the LR finder
 /// chose the rate), metrics.csv, checkpoints/ (resumable), model.bin + model.json (the best
 /// epoch), losses.png, samples.png, eval.json, and for detection pr_curves.png. The recipe is
-/// fastai's fine-tune: the head alone with the body frozen, then everything with differential
-/// learning rates (lr/200, lr/20, lr/2 for the three layer groups), one schedule per phase.
+/// fastai's fine-tune: the head alone with the body frozen, then everything (or all but the first
+/// <c>--keep-frozen</c> groups) with differential learning rates (lr/200, lr/20, lr/2 for the
+/// three layer groups), one schedule per phase.
 /// </summary>
 public static class Trainer
 {
@@ -156,9 +157,12 @@ public static class Trainer
         var unfrozen = config.Epochs - config.FreezeEpochs;
         if (unfrozen <= 0) return;
         if (start == 0) learner.ResetOptimizer(); // a fresh phase; on resume the checkpoint's state is kept
-        learner.Unfreeze();
+        learner.FreezeTo(config.KeepFrozen);
         var rates = UnfrozenRates(lr, config.LrRatio);
-        reporter.Message($"Phase 2: all layers, lr {string.Join(" / ", rates.Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
+        var trained = rates.Skip(config.KeepFrozen).Select(r => r.ToString("0.###e+0"));
+        reporter.Message(config.KeepFrozen == 0
+            ? $"Phase 2: all layers, lr {string.Join(" / ", trained)} by layer group, {unfrozen} epoch(s)"
+            : $"Phase 2: the first {config.KeepFrozen} layer group(s) kept frozen (--keep-frozen), the rest at lr {string.Join(" / ", trained)}, {unfrozen} epoch(s)");
         learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan);
     }
 
@@ -206,7 +210,7 @@ public static class Trainer
     /// <summary>The second phase's epochs for a time budget: measured step and validation times against what is left.</summary>
     private static TrainConfig PlanForBudget(TrainConfig config, Learner learner, double budget, Func<double> elapsedSeconds, ITrainingReporter reporter)
     {
-        learner.Unfreeze();
+        learner.FreezeTo(config.KeepFrozen); // the step the second phase will take
         var step = learner.MeasureStepSeconds();
         var validation = learner.History.LastOrDefault()?.ValidationSeconds ?? TimeValidation(learner);
         var elapsed = elapsedSeconds();

@@ -288,6 +288,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--matcher", "hungarian")]
     [InlineData("--color-jitter", "2")]
     [InlineData("--lr-ratio", "0.5")]
+    [InlineData("--keep-frozen", "2")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
     {
         var args = new List<string> { "train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--out", Path.Combine(_root, "bad"), "--device", "cpu" };
@@ -308,6 +309,25 @@ public sealed class TrainCommandTests : IDisposable
         var (code, _, error) = Run(["train", _dataset, "--task", "largest", "--out", Path.Combine(_root, "nan"), option, "x"]);
         Assert.Equal(1, code);
         Assert.Equal($"spotter: Cannot parse argument 'x' for option '{option}' {expected}. (see 'spotter --help')", error.Trim());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Keep_frozen_leaves_the_first_layer_group_as_the_frozen_epoch_left_it(int keepFrozen)
+    {
+        var run = Train("detect", $"kept{keepFrozen}", "--lr", "1e-2", "--keep-frozen", $"{keepFrozen}");
+        Assert.Equal(keepFrozen, TrainConfig.Load(run).KeepFrozen);
+        // The checkpoints of epoch 1 (body frozen) and epoch 2 (the second phase), compared group by group.
+        var spec = Spotter.Models.ModelSpec.Load(run).Spec;
+        using var afterFrozen = Spotter.Models.ModelFactory.Create(spec);
+        using var afterSecond = Spotter.Models.ModelFactory.Create(spec);
+        afterFrozen.Module.load(Path.Combine(run, "checkpoints", "model-e1.bin"));
+        afterSecond.Module.load(Path.Combine(run, "checkpoints", "model-e2.bin"));
+        bool Unchanged(int group) => afterFrozen.LayerGroups[group].Zip(afterSecond.LayerGroups[group]).All(pair =>
+            pair.First.state_dict().All(kv => kv.Value.equal(pair.Second.state_dict()[kv.Key]).all().item<bool>())); // weights and batch-norm statistics
+        Assert.Equal(keepFrozen == 1, Unchanged(0));
+        Assert.False(Unchanged(1));
     }
 
     [Fact]
