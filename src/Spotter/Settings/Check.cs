@@ -9,6 +9,9 @@ public static class Check
     public static int AtLeast(int value, int minimum, string name) =>
         value >= minimum ? value : throw new SpotterException($"{name} must be at least {minimum}, got {value}");
 
+    public static int Between(int value, int low, int high, string name) =>
+        value >= low && value <= high ? value : throw new SpotterException($"{name} must be between {low} and {high}, got {value}");
+
     public static double Between(double value, double low, double high, string name) =>
         value >= low && value <= high ? value : throw new SpotterException($"{name} must be between {low} and {high}, got {value}");
 

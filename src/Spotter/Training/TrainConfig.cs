@@ -59,7 +59,7 @@ public sealed record TrainConfig
     /// gradient is computed on the largest feature maps: the bare step took about half the time
     /// (a detector at 256 px), an epoch about three quarters.
     /// </summary>
-    [JsonPropertyName("keep_frozen")] public int KeepFrozen { get; init => field = (int)Check.Between(value, 0, 1, "--keep-frozen"); }
+    [JsonPropertyName("keep_frozen")] public int KeepFrozen { get; init => field = Check.Between(value, 0, 1, "--keep-frozen"); }
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;

@@ -159,10 +159,8 @@ public static class Trainer
         if (start == 0) learner.ResetOptimizer(); // a fresh phase; on resume the checkpoint's state is kept
         learner.FreezeTo(config.KeepFrozen);
         var rates = UnfrozenRates(lr, config.LrRatio);
-        var trained = rates.Skip(config.KeepFrozen).Select(r => r.ToString("0.###e+0"));
-        reporter.Message(config.KeepFrozen == 0
-            ? $"Phase 2: all layers, lr {string.Join(" / ", trained)} by layer group, {unfrozen} epoch(s)"
-            : $"Phase 2: the first {config.KeepFrozen} layer group(s) kept frozen (--keep-frozen), the rest at lr {string.Join(" / ", trained)}, {unfrozen} epoch(s)");
+        var training = config.KeepFrozen == 0 ? "all layers" : $"the first {config.KeepFrozen} layer group(s) kept frozen (--keep-frozen), the rest";
+        reporter.Message($"Phase 2: {training} at lr {string.Join(" / ", rates.Skip(config.KeepFrozen).Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
         learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan);
     }
 

@@ -325,7 +325,10 @@ public sealed class TrainCommandTests : IDisposable
         afterFrozen.Module.load(Path.Combine(run, "checkpoints", "model-e1.bin"));
         afterSecond.Module.load(Path.Combine(run, "checkpoints", "model-e2.bin"));
         bool Unchanged(int group) => afterFrozen.LayerGroups[group].Zip(afterSecond.LayerGroups[group]).All(pair =>
-            pair.First.state_dict().All(kv => kv.Value.equal(pair.Second.state_dict()[kv.Key]).all().item<bool>())); // weights and batch-norm statistics
+        {
+            var after = pair.Second.state_dict(); // weights and batch-norm statistics
+            return pair.First.state_dict().All(kv => kv.Value.equal(after[kv.Key]).all().item<bool>());
+        });
         Assert.Equal(keepFrozen == 1, Unchanged(0));
         Assert.False(Unchanged(1));
     }
