@@ -29,6 +29,7 @@ public static class InfoCommand
                 ? "libtorch's NCHW backward convolutions return NaN on this CPU (AMD family 1Ah), so training computes channels-last (where fp32 training showed none; a faulty step is computed again); auto trains in fp32"
                 : "no known kernel fault on this CPU"),
             ("CPU threads", $"{TorchSharp.torch.get_num_threads()} used by libtorch, {Environment.ProcessorCount} logical processors"),
+            ("Memory", GlibcHeap.State),
             ("CUDA", TorchRuntime.CudaAvailable ? $"available, {TorchSharp.torch.cuda.device_count()} device(s)" : "not available (CPU only)"),
         };
         var width = rows.Max(r => r.Item1.Length);

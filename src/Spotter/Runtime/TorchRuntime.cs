@@ -28,6 +28,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded && (!wantCuda || _cudaAvailable)) return;
+            GlibcHeap.KeepFreedMemory();
             try
             {
                 if (wantCuda && torch.TryInitializeDeviceType(DeviceType.CUDA))
