@@ -33,7 +33,7 @@ public static class GlibcHeap
     /// <summary>What <see cref="KeepFreedMemory"/> did, for `spotter info`.</summary>
     public static string State { get; private set; } = "glibc defaults (not tuned yet)";
 
-    /// <summary>True when glibc accepted both settings.</summary>
+    /// <summary>True when glibc accepted all three settings.</summary>
     public static bool Tuned { get; private set; }
 
     /// <summary>
