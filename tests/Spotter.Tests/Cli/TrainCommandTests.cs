@@ -320,6 +320,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(keepFrozen, TrainConfig.Load(run).KeepFrozen);
         // The checkpoints of epoch 1 (body frozen) and epoch 2 (the second phase), compared group by group.
         var spec = Spotter.Models.ModelSpec.Load(run).Spec;
+        using var scope = TorchSharp.torch.NewDisposeScope(); // the comparisons' tensors
         using var afterFrozen = Spotter.Models.ModelFactory.Create(spec);
         using var afterSecond = Spotter.Models.ModelFactory.Create(spec);
         afterFrozen.Module.load(Path.Combine(run, "checkpoints", "model-e1.bin"));
