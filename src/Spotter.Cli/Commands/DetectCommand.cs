@@ -31,7 +31,8 @@ public static class DetectCommand
             var folder = parse.GetValue(outFolder)!;
             var skipped = 0;
             var results = DetectFiles.Run(detector, files, folder, Thresholds.Check(parse.GetValue(threshold)), Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),
-                message => { skipped++; error.WriteLine($"spotter: warning: {message}"); });
+                message => { skipped++; error.WriteLine($"spotter: warning: {message}"); },
+                message => error.WriteLine($"spotter: warning: {message}"));
             if (parse.GetValue(json)) output.WriteLine(ImageDetections.ToJson(results));
             else output.WriteLine($"Wrote {results.Count} annotated image(s) and {Path.Combine(folder, ImageDetections.FileName)}" + (skipped > 0 ? $"; {skipped} file(s) could not be read and were skipped" : ""));
             return SpotterCli.Success;

@@ -191,6 +191,16 @@ public static class ImageFile
         return swap ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
 
+    /// <summary>
+    /// Whether a JPEG or PNG file looks cut short (its end marker is missing). Such a file still
+    /// decodes, to what it has with the rest blank, so callers that decode it should say so.
+    /// </summary>
+    public static bool LooksTruncated(string path)
+    {
+        using var codec = OpenCodec(path);
+        return LooksTruncated(path, codec.EncodedFormat);
+    }
+
     // A complete JPEG ends with the EOI marker (FF D9) and a complete PNG with its IEND chunk.
     // Checking the tail is enough to catch files cut short, without decoding them.
     private static bool LooksTruncated(string path, SKEncodedImageFormat format)

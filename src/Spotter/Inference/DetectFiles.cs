@@ -10,21 +10,23 @@ namespace Spotter.Inference;
 /// with its detections drawn (PNG, named after the source, made unique) and detections.json
 /// (one <see cref="ImageDetections"/> per image, boxes in the image's pixels). Each file is
 /// decoded for the model (a large JPEG at a reduced scale, as everywhere) and once more at
-/// full size for its picture when that decode was reduced. A file that cannot be decoded is reported and skipped; a run that fails removes
+/// full size for its picture when that decode was reduced. A file that cannot be decoded is reported and skipped; a file cut short
+/// (see <see cref="ImageFile.LooksTruncated(string)"/>) is detected on as far as it decodes, with a warning. A run that fails removes
 /// the output folder it created, so no half-written result is left.
 /// </summary>
 public static class DetectFiles
 {
     /// <param name="skipped">Told about each file that cannot be read (its message names the file).</param>
+    /// <param name="warning">Told about each file that is read only in part (its message names the file).</param>
     public static IReadOnlyList<ImageDetections> Run(IDetector detector, IReadOnlyList<string> files, string outFolder,
-        float? threshold = null, int batchSize = 16, Action<int, int>? progress = null, Action<string>? skipped = null)
+        float? threshold = null, int batchSize = 16, Action<int, int>? progress = null, Action<string>? skipped = null, Action<string>? warning = null)
     {
         if (File.Exists(outFolder)) throw new SpotterException($"{outFolder}: is a file; --out needs a folder");
         var created = !Directory.Exists(outFolder);
         Directory.CreateDirectory(outFolder);
         try
         {
-            return RunInto(detector, files, outFolder, threshold, batchSize, progress, skipped);
+            return RunInto(detector, files, outFolder, threshold, batchSize, progress, skipped, warning);
         }
         catch when (created)
         {
@@ -34,14 +36,14 @@ public static class DetectFiles
     }
 
     private static List<ImageDetections> RunInto(IDetector detector, IReadOnlyList<string> files, string outFolder,
-        float? threshold, int batchSize, Action<int, int>? progress, Action<string>? skipped)
+        float? threshold, int batchSize, Action<int, int>? progress, Action<string>? skipped, Action<string>? warning)
     {
         var results = new List<ImageDetections>(files.Count);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var done = 0;
         foreach (var batch in files.Chunk(Math.Max(1, batchSize)))
         {
-            var (chunk, decoded) = DecodeReadable(batch, detector.DecodeSize, skipped);
+            var (chunk, decoded) = DecodeReadable(batch, detector.DecodeSize, skipped, warning);
             try
             {
                 var found = detector.DetectDecoded(decoded, threshold);
@@ -68,7 +70,8 @@ public static class DetectFiles
     }
 
     /// <summary>The files that decode, decoded as every prediction path does; the others are reported to <paramref name="skipped"/>.</summary>
-    private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int decodeSize, Action<string>? skipped)
+    private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int decodeSize,
+        Action<string>? skipped, Action<string>? warning)
     {
         var kept = new List<string>(paths.Count);
         var bitmaps = new List<DecodedImage>(paths.Count);
@@ -79,6 +82,8 @@ public static class DetectFiles
                 var bitmap = ImageFile.DecodeForInput(path, decodeSize, out var width, out var height);
                 bitmaps.Add(new DecodedImage(bitmap, width, height));
                 kept.Add(path);
+                if (warning is not null && ImageFile.LooksTruncated(path))
+                    warning($"{path}: the file is truncated; detected on the part that decodes (the rest is blank)");
             }
             catch (SpotterException e)
             {

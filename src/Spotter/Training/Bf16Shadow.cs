@@ -11,8 +11,8 @@ namespace Spotter.Training;
 /// frozen flags and train/eval modes; after the backward pass the master takes the shadow's
 /// gradients (in fp32) and its batch-norm statistics. Batch norms and the input normalisation stay
 /// fp32 in the shadow (libtorch runs batch norm on bf16 input with fp32 parameters), so their
-/// statistics and the pixels keep full precision. Loss, metrics and decoding run in fp32 on the
-/// shadow's output.
+/// statistics and the pixels keep full precision. The loss runs in fp32 on the shadow's output.
+/// Validation does not use the shadow: it runs the fp32 model, as the saved model is used.
 /// </summary>
 public sealed class Bf16Shadow : IDisposable
 {

@@ -292,13 +292,16 @@ public sealed class Learner : IDisposable
             using (var scope = NewDisposeScope())
             {
                 batch.MoveTo(Device);
-                metrics.Add(Forward(batch.Images), batch);
+                // The fp32 model, not the bf16 shadow: validation scores the model as it is saved and
+                // used (eval, detect, ONNX compute in fp32), and picks the best epoch on that. A network
+                // trained in bf16 answers differently in exact arithmetic (README, "bf16 training").
+                metrics.Add(_model.Module.forward(batch.Images), batch);
             }
         }
         return metrics.Result();
     }
 
-    /// <summary>The model's output; with a bf16 shadow, computed by it and returned in fp32.</summary>
+    /// <summary>The model's output for a training step; with a bf16 shadow, computed by it and returned in fp32.</summary>
     private Tensor Forward(Tensor images) => _shadow is null ? _model.Module.forward(images) : _shadow.Prepare().forward(images).to(float32);
 
     /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>

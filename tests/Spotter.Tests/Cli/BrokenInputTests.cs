@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using SkiaSharp;
 using Spotter.Models;
 using Spotter.Models.Ssd;
 using Spotter.Tests.Data;
@@ -77,6 +78,26 @@ public sealed class BrokenInputTests(TrainingFixture fixture) : IClassFixture<Tr
         Assert.Contains("2 file(s) could not be read", output);
         using var json = JsonDocument.Parse(File.ReadAllText(At("out/detections.json")));
         Assert.Single(json.RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public void Detect_warns_about_a_truncated_jpeg_and_still_detects_on_it()
+    {
+        GoodImage("photos/whole.jpg");
+        Directory.CreateDirectory(At("photos"));
+        using (var bitmap = Fixtures.TwoToneBitmap(320, 240, SKColors.SteelBlue, SKColors.Orange))
+            Fixtures.WriteImage(At("photos/cut.jpg"), bitmap, SKEncodedImageFormat.Jpeg);
+        var bytes = File.ReadAllBytes(At("photos/cut.jpg"));
+        File.WriteAllBytes(At("photos/cut.jpg"), bytes[..(bytes.Length * 2 / 3)]); // the end of the scan and its EOI marker gone
+
+        var (code, output, error) = CliRunner.Run("detect", SaveModel(), At("photos"), "--out", At("out"), "--device", "cpu");
+
+        Assert.Equal(0, code);
+        Assert.Contains("cut.jpg: the file is truncated", error);
+        Assert.Single(error.Split('\n'), line => line.Contains("warning"));
+        Assert.DoesNotContain("could not be read", output);
+        using var json = JsonDocument.Parse(File.ReadAllText(At("out/detections.json")));
+        Assert.Equal(2, json.RootElement.GetArrayLength());
     }
 
     [Fact]

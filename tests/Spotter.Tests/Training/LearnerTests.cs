@@ -241,5 +241,9 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         Assert.Equal(ScalarType.Float32, norm.running_mean!.dtype);
         Assert.False(norm.running_mean.equal(statistics).all().item<bool>(), "the shadow's batch-norm statistics come back to the model");
+
+        // Validation scores the fp32 model as it is saved and used, not the bf16 shadow.
+        using var plain = new Learner(model, loader, loader, new LearnerOptions { WeightDecay = 0 });
+        Assert.Equal(plain.Validate()["valid_loss"], after);
     }
 }
