@@ -7,6 +7,7 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- --filter '*'
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- probe DATASET [TRAIN_SPLIT TEST_SPLIT MAX_PER_CLASS] [--background]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- parity RUN MODEL.onnx DATASET [SPLIT]
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] MODEL_FOLDER...
     public static void Main(string[] args)
     {
         if (args.Length >= 2 && args[0] == "probe")
@@ -39,6 +40,13 @@ public static class Program
         if (args.Length == 4 && args[0] == "background-crops")
         {
             BackgroundCrops.Run(args[1], args[2], args[3]);
+            return;
+        }
+        if (args.Length >= 3 && args[0] == "norm-recalibration")
+        {
+            var at = Array.IndexOf(args, "--augmented");
+            var epochs = at > 0 ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            NormRecalibration.Run(args[1], epochs, args[2..].Where((_, i) => at < 0 || (i + 2 != at && i + 2 != at + 1)).ToList());
             return;
         }
         if (args.Length >= 4 && args[0] == "parity")
