@@ -294,7 +294,7 @@ public sealed class Learner : IDisposable
                 batch.MoveTo(Device);
                 // The fp32 model, not the bf16 shadow: validation scores the model as it is saved and
                 // used (eval, detect, ONNX compute in fp32), and picks the best epoch on that. A network
-                // trained in bf16 answers differently in exact arithmetic (README, "bf16 training").
+                // trained in bf16 answers differently in exact arithmetic (README, "bf16 training is validated in fp32").
                 metrics.Add(_model.Module.forward(batch.Images), batch);
             }
         }
