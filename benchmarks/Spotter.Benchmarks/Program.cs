@@ -44,9 +44,15 @@ public static class Program
         }
         if (args.Length >= 3 && args[0] == "norm-recalibration")
         {
-            var at = Array.IndexOf(args, "--augmented");
-            var epochs = at > 0 ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
-            NormRecalibration.Run(args[1], epochs, args[2..].Where((_, i) => at < 0 || (i + 2 != at && i + 2 != at + 1)).ToList());
+            var models = args[2..].ToList();
+            var at = models.IndexOf("--augmented");
+            var epochs = 0;
+            if (at >= 0)
+            {
+                epochs = int.Parse(models[at + 1], System.Globalization.CultureInfo.InvariantCulture);
+                models.RemoveRange(at, 2);
+            }
+            NormRecalibration.Run(args[1], epochs, models);
             return;
         }
         if (args.Length >= 4 && args[0] == "parity")

@@ -197,8 +197,14 @@ public static class ImageFile
     /// </summary>
     public static bool LooksTruncated(string path)
     {
-        using var codec = OpenCodec(path);
-        return LooksTruncated(path, codec.EncodedFormat);
+        // The format from the file's first bytes (no second codec for a file just decoded).
+        Span<byte> head = stackalloc byte[4];
+        using (var stream = File.OpenRead(path))
+            if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
+        var format = head[0] == 0xFF && head[1] == 0xD8 ? SKEncodedImageFormat.Jpeg
+            : head.SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) ? SKEncodedImageFormat.Png
+            : SKEncodedImageFormat.Bmp; // any other: not checked
+        return LooksTruncated(path, format);
     }
 
     // A complete JPEG ends with the EOI marker (FF D9) and a complete PNG with its IEND chunk.
