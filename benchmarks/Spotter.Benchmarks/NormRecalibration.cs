@@ -37,6 +37,7 @@ public static class NormRecalibration
     private static int Recompute(IImageModel model, IEnumerable<Batch> batches)
     {
         var norms = model.Module.modules().OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
+        var momenta = norms.Select(norm => norm.momentum).ToList();
         model.Module.eval(); // dropout off; only the norms learn their statistics
         using var _ = no_grad();
         foreach (var norm in norms)
@@ -55,9 +56,9 @@ public static class NormRecalibration
                 model.Module.forward(batch.Images);
             }
         }
-        foreach (var norm in norms)
+        foreach (var (norm, momentum) in norms.Zip(momenta))
         {
-            norm.momentum = 0.1;
+            norm.momentum = momentum; // as trained, should the model train on
             norm.eval();
         }
         return count;

@@ -61,7 +61,7 @@ public static class ImageFile
     public static SKBitmap Decode(string path)
     {
         using var codec = OpenCodec(path);
-        return DecodeWith(codec, path);
+        return DecodeWith(codec, path, complete: false, out _);
     }
 
     /// <summary>Decodes an image held in a stream (any format SkiaSharp reads), orientation applied.</summary>
@@ -72,7 +72,7 @@ public static class ImageFile
         using var codec = data is null ? null : SKCodec.Create(data);
         if (codec is null) throw new SpotterException($"{name}: not a readable image");
         CheckPixelCount(codec, name);
-        return DecodeWith(codec, name, complete);
+        return DecodeWith(codec, name, complete, out _);
     }
 
     /// <summary>
@@ -84,11 +84,16 @@ public static class ImageFile
     /// same pixels in training and in use. <paramref name="width"/> and <paramref name="height"/>
     /// are the image's own (displayed) size, for mapping boxes back.
     /// </summary>
-    public static SKBitmap DecodeForInput(string path, int inputSize, out int width, out int height)
+    public static SKBitmap DecodeForInput(string path, int inputSize, out int width, out int height) =>
+        DecodeForInput(path, inputSize, out width, out height, out _);
+
+    /// <inheritdoc cref="DecodeForInput(string, int, out int, out int)"/>
+    /// <param name="incomplete">The decoder ran out of data (a file cut short): the image holds what it had, the rest blank.</param>
+    public static SKBitmap DecodeForInput(string path, int inputSize, out int width, out int height, out bool incomplete)
     {
         using var codec = OpenCodec(path);
         (width, height) = OrientedSize(codec);
-        return DecodeScaled(codec, path, inputSize);
+        return DecodeScaled(codec, path, inputSize, complete: false, out incomplete);
     }
 
     /// <inheritdoc cref="DecodeForInput(string, int, out int, out int)"/>
@@ -99,12 +104,12 @@ public static class ImageFile
         if (codec is null) throw new SpotterException($"{name}: not a readable image");
         CheckPixelCount(codec, name);
         (width, height) = OrientedSize(codec);
-        return DecodeScaled(codec, name, inputSize, complete);
+        return DecodeScaled(codec, name, inputSize, complete, out _);
     }
 
-    private static SKBitmap DecodeScaled(SKCodec codec, string name, int inputSize, bool complete = false)
+    private static SKBitmap DecodeScaled(SKCodec codec, string name, int inputSize, bool complete, out bool incomplete)
     {
-        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return DecodeWith(codec, name, complete);
+        if (codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return DecodeWith(codec, name, complete, out incomplete);
         foreach (var scale in new[] { 0.125f, 0.25f, 0.5f })
         {
             var scaled = codec.GetScaledDimensions(scale);
@@ -113,15 +118,18 @@ public static class ImageFile
             var bitmap = new SKBitmap(info);
             var result = codec.GetPixels(info, bitmap.GetPixels());
             if (result is SKCodecResult.Success or SKCodecResult.IncompleteInput && !(complete && result != SKCodecResult.Success))
+            {
+                incomplete = result == SKCodecResult.IncompleteInput;
                 return ApplyOrientation(bitmap, codec.EncodedOrigin);
+            }
             bitmap.Dispose();
             break; // the codec cannot scale this one: decode it whole
         }
-        return DecodeWith(codec, name, complete);
+        return DecodeWith(codec, name, complete, out incomplete);
     }
 
     // Decodes to RGBA; a truncated file gives what it has (the rest stays blank).
-    private static SKBitmap DecodeWith(SKCodec codec, string name, bool complete = false)
+    private static SKBitmap DecodeWith(SKCodec codec, string name, bool complete, out bool incomplete)
     {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         SKBitmap bitmap;
@@ -140,6 +148,7 @@ public static class ImageFile
             bitmap.Dispose();
             throw new SpotterException($"{name}: cannot decode the image ({result})");
         }
+        incomplete = result == SKCodecResult.IncompleteInput;
         return ApplyOrientation(bitmap, codec.EncodedOrigin);
     }
 
@@ -189,22 +198,6 @@ public static class ImageFile
         var swap = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop
             or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         return swap ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
-    }
-
-    /// <summary>
-    /// Whether a JPEG or PNG file looks cut short (its end marker is missing). Such a file still
-    /// decodes, to what it has with the rest blank, so callers that decode it should say so.
-    /// </summary>
-    public static bool LooksTruncated(string path)
-    {
-        // The format from the file's first bytes (no second codec for a file just decoded).
-        Span<byte> head = stackalloc byte[4];
-        using (var stream = File.OpenRead(path))
-            if (stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) return false;
-        var format = head[0] == 0xFF && head[1] == 0xD8 ? SKEncodedImageFormat.Jpeg
-            : head.SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']) ? SKEncodedImageFormat.Png
-            : SKEncodedImageFormat.Bmp; // any other: not checked
-        return LooksTruncated(path, format);
     }
 
     // A complete JPEG ends with the EOI marker (FF D9) and a complete PNG with its IEND chunk.

@@ -11,7 +11,7 @@ namespace Spotter.Inference;
 /// (one <see cref="ImageDetections"/> per image, boxes in the image's pixels). Each file is
 /// decoded for the model (a large JPEG at a reduced scale, as everywhere) and once more at
 /// full size for its picture when that decode was reduced. A file that cannot be decoded is reported and skipped; a file cut short
-/// (see <see cref="ImageFile.LooksTruncated(string)"/>) is detected on as far as it decodes, with a warning. A run that fails removes
+/// (the decoder runs out of data) is detected on as far as it decodes, with a warning. A run that fails removes
 /// the output folder it created, so no half-written result is left.
 /// </summary>
 public static class DetectFiles
@@ -79,11 +79,11 @@ public static class DetectFiles
         {
             try
             {
-                var bitmap = ImageFile.DecodeForInput(path, decodeSize, out var width, out var height);
+                var bitmap = ImageFile.DecodeForInput(path, decodeSize, out var width, out var height, out var incomplete);
                 bitmaps.Add(new DecodedImage(bitmap, width, height));
                 kept.Add(path);
-                if (warning is not null && ImageFile.LooksTruncated(path))
-                    warning($"{path}: the file is truncated; detected on the part that decodes (the rest is blank)");
+                if (incomplete)
+                    warning?.Invoke($"{path}: the file is truncated; detected on the part that decodes (the rest is blank)");
             }
             catch (SpotterException e)
             {

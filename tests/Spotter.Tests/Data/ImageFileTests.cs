@@ -64,6 +64,18 @@ public sealed class ImageFileTests : IDisposable
         Assert.True(ImageFile.Probe(PathOf("cut.jpg")).LooksTruncated);
         using var bitmap = ImageFile.Decode(PathOf("cut.jpg"));
         Assert.Equal(320, bitmap.Width);
+
+        // The decoder itself says it ran out of data, whole (input 320) and at a reduced scale (input 100: 1/2).
+        foreach (var inputSize in new[] { 320, 100 })
+        {
+            using (ImageFile.DecodeForInput(PathOf("whole.jpg"), inputSize, out _, out _, out var wholeIncomplete))
+                Assert.False(wholeIncomplete);
+            using (ImageFile.DecodeForInput(PathOf("cut.jpg"), inputSize, out var width, out _, out var cutIncomplete))
+            {
+                Assert.True(cutIncomplete);
+                Assert.Equal(320, width);
+            }
+        }
     }
 
     [Fact]
