@@ -7,6 +7,9 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- --filter '*'
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- probe DATASET [TRAIN_SPLIT TEST_SPLIT MAX_PER_CLASS] [--background]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- parity RUN MODEL.onnx DATASET [SPLIT]
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences]
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- layer-check
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] MODEL_FOLDER...
     public static void Main(string[] args)
     {
@@ -53,6 +56,20 @@ public static class Program
                 models.RemoveRange(at, 2);
             }
             NormRecalibration.Run(args[1], epochs, models);
+            return;
+        }
+        if (args.Length >= 2 && args[0] == "gradient-check")
+        {
+            var numbers = args.Skip(2).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            int Number(int i, int fallback) => i < numbers.Count ? numbers[i] : fallback;
+            GradientCheck.Run(args[1], Number(0, 320), Number(1, 1), Number(2, 3),
+                args.Contains("--each"), args.Contains("--finite-differences"));
+            return;
+        }
+        if (args.Length == 1 && args[0] == "layer-check") { LayerCheck.Run(); return; }
+        if (args.Length == 5 && args[0] == "gradient-watch")
+        {
+            GradientWatch.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
             return;
         }
         if (args.Length >= 4 && args[0] == "parity")

@@ -22,6 +22,6 @@ public static class TrainingKernels
     public static Choice For(DeviceType device, CpuFeatures cpu) =>
         device == DeviceType.CPU && cpu.HasFaultyBackwardConvolutions
             ? new Choice(true, "This CPU (AMD family 1Ah) gets NaN from oneDNN's NCHW backward convolutions: training computes channels-last, where fp32 training showed none " +
-                "(a step whose gradient is still not finite is computed again)")
+                "(a step whose gradient is still not finite, or absurdly large, is computed again)")
             : Choice.Default;
 }

@@ -26,6 +26,7 @@ public sealed class Learner : IDisposable
     private optim.Optimizer _optimizer;
     private readonly Bf16Shadow? _shadow;
     private readonly WeightAverage? _average;
+    private readonly GradientSpikes _spikes = new();
     private double _lossAverage;
     private long _lossSteps;
 
@@ -80,6 +81,7 @@ public sealed class Learner : IDisposable
     public void FreezeTo(int groups)
     {
         FrozenGroups = Math.Clamp(groups, 0, GroupCount - 1);
+        _spikes.Reset();
         for (var g = 0; g < GroupCount; g++)
             foreach (var module in _model.LayerGroups[g])
                 foreach (var parameter in module.parameters())
@@ -176,7 +178,8 @@ public sealed class Learner : IDisposable
             if (momentum is { } m) SetMomentum(groups[g], m);
         }
         var loss = GuardedForwardBackward(batch);
-        for (var again = 0; float.IsFinite(loss) && !GradientsFinite(); again++)
+        var norm = GradientNorm();
+        for (var again = 0; float.IsFinite(loss) && _spikes.IsSuspect(norm); again++)
         {
             if (again == MaxRecomputations)
             {
@@ -185,7 +188,15 @@ public sealed class Learner : IDisposable
             }
             RecomputedSteps++;
             loss = GuardedForwardBackward(batch);
+            var repeated = GradientNorm();
+            if (GradientSpikes.Repeats(norm, repeated))
+            {
+                norm = repeated;
+                break; // the same size twice: the batch's own gradient, not a fault
+            }
+            norm = repeated;
         }
+        _spikes.Accept(norm);
         if (_options.GradientClipNorm > 0)
             nn.utils.clip_grad_norm_(_model.Module.parameters().Where(p => p.requires_grad), _options.GradientClipNorm);
         _optimizer.step();
@@ -193,18 +204,19 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>
-    /// A finite loss with a NaN or infinite gradient is a backend fault, not divergence: libtorch's
-    /// oneDNN backward convolutions return NaN now and then on AMD Zen 5, and one such step would
-    /// poison the weights for good. The step is computed again (batch-norm statistics then see its
-    /// batch twice), and after two faulty recomputations it is skipped; a diverging model has a
+    /// A finite loss with a NaN, infinite or absurdly large gradient is a backend fault, not
+    /// divergence: libtorch's oneDNN backward convolutions return such gradients now and then on AMD
+    /// Zen 5, and one such step would poison the weights or AdamW's state for good
+    /// (<see cref="GradientSpikes"/>). The step is computed again (batch-norm statistics then see
+    /// its batch twice), and after two faulty recomputations it is skipped; a diverging model has a
     /// non-finite loss and is left to the divergence check.
     /// </summary>
     private const int MaxRecomputations = 2;
 
-    /// <summary>Steps computed again because a gradient came back NaN or infinite with a finite loss.</summary>
+    /// <summary>Steps computed again because a gradient came back not finite, or far larger than the steps before, with a finite loss.</summary>
     public int RecomputedSteps { get; private set; }
 
-    /// <summary>Steps left out because their gradient was still not finite after the recomputations.</summary>
+    /// <summary>Steps left out because their gradient was still faulty after the recomputations.</summary>
     public int SkippedSteps { get; private set; }
 
     /// <summary>
@@ -242,12 +254,12 @@ public sealed class Learner : IDisposable
         return loss;
     }
 
-    /// <summary>Whether every gradient is finite (one host read: the sum of each is finite only then).</summary>
-    private bool GradientsFinite()
+    /// <summary>The global norm of the gradients, NaN or infinite when any is not finite (one host read).</summary>
+    private double GradientNorm()
     {
         using var scope = NewDisposeScope();
-        var sums = _model.Module.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.sum()).ToList();
-        return sums.Count == 0 || stack(sums).isfinite().all().item<bool>();
+        var norms = _model.Module.parameters().Select(p => p.grad).OfType<Tensor>().Select(g => g.norm().to(float64)).ToList();
+        return norms.Count == 0 ? 0 : stack(norms).square().sum().sqrt().item<double>();
     }
 
     /// <summary>
@@ -319,6 +331,7 @@ public sealed class Learner : IDisposable
     {
         _optimizer.Dispose();
         _optimizer = CreateOptimizer();
+        _spikes.Reset();
     }
 
     internal optim.Optimizer Optimizer => _optimizer;

@@ -94,7 +94,7 @@ public static class Trainer
         RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
         var finishStart = clock.Elapsed;
         if (learner.RecomputedSteps > 0)
-            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again and {learner.SkippedSteps} left out: a gradient came back NaN with a finite loss " +
+            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again and {learner.SkippedSteps} left out: a gradient came back not finite, or a hundred times the size of the steps before, with a finite loss " +
                 "(a fault of libtorch's convolution kernels on this CPU, not of the data; README, \"AMD Zen 5\")");
 
         Plots.Losses(losses.Points, learner.History, Path.Combine(runFolder, "losses.png"));

@@ -90,6 +90,63 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.Equal(skipped == 0, moved); // a step left out moves no weight
     }
 
+    [Theory]
+    [InlineData(new[] { 10 }, 1, 0)] // one absurd gradient after ten clean steps: computed again, then taken
+    [InlineData(new[] { 10, 11, 12 }, 2, 1)] // absurd three times, each time another size: left out
+    public void A_finite_but_absurd_gradient_is_computed_again_then_left_out(int[] faultyCalls, int recomputed, int skipped)
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var faulty = new LossOnCalls(model, faultyCalls, (loss, call) =>
+        {
+            // Adds nothing to the loss and 1e20, 1e21, ... (another size each call) to one weight's gradient.
+            var weight = model.parameters().First();
+            return loss + (weight - weight.detach()).sum() * Math.Pow(10, 10 + call);
+        });
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(faulty, loader, null);
+        using var batch = loader.Epoch(0).First();
+        for (var i = 0; i < GradientSpikes.MinimumHistory; i++) learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+
+        learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+
+        Assert.Equal((recomputed, skipped), (learner.RecomputedSteps, learner.SkippedSteps));
+        var moved = before.Zip(model.parameters(), (b, a) => !b.equal(a).all().item<bool>()).Any(m => m);
+        Assert.Equal(skipped == 0, moved);
+    }
+
+    [Fact]
+    public void A_large_gradient_that_comes_back_the_same_is_the_batchs_own_and_is_taken()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var spiking = new LossOnCalls(model, [10, 11], (loss, _) => loss * 1000);
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(spiking, loader, null);
+        using var batch = loader.Epoch(0).First();
+        for (var i = 0; i < GradientSpikes.MinimumHistory; i++) learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+
+        learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+
+        Assert.Equal((1, 0), (learner.RecomputedSteps, learner.SkippedSteps)); // looked at twice, then taken
+        Assert.Equal(12, spiking.Calls);
+    }
+
+    /// <summary>The model's loss, changed by <paramref name="change"/> on the given calls (0-based).</summary>
+    private sealed class LossOnCalls(ITrainable inner, int[] calls, Func<Tensor, int, Tensor> change) : ITrainable
+    {
+        public int Calls { get; private set; }
+        public nn.Module<Tensor, Tensor> Module => inner.Module;
+        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
+        public IMetrics NewMetrics() => inner.NewMetrics();
+
+        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch)
+        {
+            var call = Calls++;
+            var loss = inner.Loss(output, batch);
+            return calls.Contains(call) ? change(loss, call) : loss;
+        }
+    }
+
     [Fact]
     public void A_clean_step_is_computed_once()
     {

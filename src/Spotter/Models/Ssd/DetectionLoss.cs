@@ -23,7 +23,7 @@ public sealed class DetectionLoss(IAnchorMatcher matcher, IBoxCoder coder, Detec
         using var scope = NewDisposeScope();
         var device = logits.device;
         var classCount = logits.shape[2];
-        var total = zeros(1, device: device);
+        var total = zeros(1, dtype: logits.dtype, device: device);
         var positives = zeros(1, device: device);
         for (var i = 0; i < batch.Count; i++)
         {

@@ -1,0 +1,89 @@
+using Spotter.Data;
+using Spotter.Data.Loading;
+using Spotter.Models;
+using Spotter.Models.Backbones;
+using Spotter.Models.Largest;
+using Spotter.Runtime;
+using Spotter.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Spotter.Benchmarks;
+
+/// <summary>
+/// Gradient spikes in real training: the detector trained for a number of steps as <c>train</c>
+/// trains it on this CPU (all layers, AdamW at a fixed rate, the chosen precision, channels-last
+/// where the learner uses it), and after each step every parameter's gradient norm compared with
+/// the median of its earlier steps, and the global norm with the median of the last 20 steps. The
+/// gradients read are those of the steps taken, after the learner's own guard against faulty
+/// steps (<see cref="GradientSpikes"/>). Rare real spikes exist (a batch with the only small objects
+/// that the finest anchors see); a kernel fault shows as norms of 1e13 and more.
+/// <c>dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16</c>
+/// </summary>
+public static class GradientWatch
+{
+    public static void Run(string datasetSpec, int size, int steps, string precisionName)
+    {
+        TorchRuntime.EnsureLoaded();
+        var precision = EnumNames.Parse<Precision>(precisionName, "precision");
+        var data = DatasetLoader.Load(datasetSpec);
+        var images = data.Images.ToList();
+        using var store = new ImageStore(size, images.Count);
+        store.Warm(images);
+        var loader = new BatchLoader(images, store, AugmentOptions.ForTraining(size, detect: true, maxZoom: 1.5), 16, shuffle: true);
+        var spec = ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, data.Classes, size, new LargestHeadOptions());
+        manual_seed(0);
+        using var model = ModelFactory.Create(spec);
+        var kernels = TrainingKernels.For(DeviceType.CPU);
+        using var learner = new Learner(model, loader, null, new LearnerOptions
+        {
+            CreateBf16Shadow = precision == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
+            ChannelsLast = kernels.ChannelsLast,
+        });
+        learner.Unfreeze();
+        learner.SetTrainingMode();
+        var lrs = Enumerable.Repeat(1e-4, learner.GroupCount).ToArray();
+        var names = model.Module.named_parameters().Select(p => p.name).ToList();
+        var history = names.Select(_ => new List<double>()).ToList();
+        Console.WriteLine($"gradient-watch: {data.Source}, {size}x{size}, batch 16, {steps} steps, {precision.Name()}, {(kernels.ChannelsLast ? "channels-last" : "NCHW")}");
+        int step = 0, spikes = 0;
+        var totals = new List<double>();
+        var largestRatio = 0.0;
+        for (var epoch = 0; step < steps; epoch++)
+            foreach (var batch in loader.Epoch(epoch))
+            {
+                double loss;
+                using (batch) loss = learner.Step(batch, lrs);
+                var norms = Norms(model.Module);
+                var total = Math.Sqrt(norms.Sum(n => n * n));
+                var totalRatio = totals.Count == 0 ? 1 : total / Median(totals.TakeLast(20).ToList());
+                totals.Add(total);
+                largestRatio = Math.Max(largestRatio, totalRatio);
+                var worst = Enumerable.Range(0, names.Count).Where(i => history[i].Count >= 5 && Median(history[i]) > 0)
+                    .Select(i => (Index: i, Ratio: norms[i] / Median(history[i]))).DefaultIfEmpty((Index: -1, Ratio: 0.0)).MaxBy(w => w.Ratio);
+                if (worst.Ratio > 100)
+                {
+                    spikes++;
+                    Console.WriteLine($"  step {step} (loss {loss:0.000}, global norm {total:0.0e0}, {totalRatio:0.0e0}x the last 20 steps' median): {names[worst.Index]} gradient norm {norms[worst.Index]:0.0e0}, {worst.Ratio:0.0e0}x its median; " +
+                        $"{Enumerable.Range(0, names.Count).Count(i => history[i].Count >= 5 && norms[i] > 100 * Median(history[i]))} parameters above 100x");
+                }
+                for (var i = 0; i < names.Count; i++) history[i].Add(norms[i]);
+                if (++step == steps) break;
+            }
+        Console.WriteLine($"{spikes} of {steps} steps had a parameter's gradient above 100x its median; the global norm's largest ratio to the last 20 steps' median: {largestRatio:0.0e0}; " +
+            $"the learner computed {learner.RecomputedSteps} step(s) again and left {learner.SkippedSteps} out");
+    }
+
+    private static double[] Norms(nn.Module module)
+    {
+        using var scope = NewDisposeScope();
+        var norms = module.parameters().Select(p => p.grad is { } g ? g.norm().to(float64) : zeros(1, dtype: float64).squeeze()).ToList();
+        return stack(norms).data<double>().ToArray();
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+}
