@@ -25,13 +25,8 @@ public static class GradientCheck
     /// <param name="finiteDifferences">Also settle, by finite differences, which of two disagreeing gradients is right.</param>
     public static void Run(string datasetSpec, int size, int batches, int repeats, bool eachParameter, bool finiteDifferences)
     {
-        TorchRuntime.EnsureLoaded();
-        var data = DatasetLoader.Load(datasetSpec);
-        var images = data.Images.ToList();
-        using var store = new ImageStore(size, images.Count);
-        store.Warm(images);
-        var loader = new BatchLoader(images, store, AugmentOptions.ForTraining(size, detect: true, maxZoom: 1.5), 16, shuffle: true);
-        var spec = ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, data.Classes, size, new LargestHeadOptions());
+        using var setup = new DetectorTrainingSetup(datasetSpec, size);
+        var (loader, spec) = (setup.Loader, setup.Spec);
         manual_seed(0);
         using var model = ModelFactory.Create(spec);
         using var reference = ModelFactory.Create(spec);
@@ -39,7 +34,7 @@ public static class GradientCheck
         reference.Module.load_state_dict(model.Module.state_dict());
         reference.Module.to(float64);
         using var shadow = new Bf16Shadow(model.Module, shadowModule.Module, CPU);
-        Console.WriteLine($"gradient-check: {data.Source}, detector {size}x{size}, batch 16, {batches} batch(es) x {repeats} repeat(s), {torch.get_num_threads()} threads");
+        Console.WriteLine($"gradient-check: {setup.Source}, detector {size}x{size}, batch 16, {batches} batch(es) x {repeats} repeat(s), {torch.get_num_threads()} threads");
 
         foreach (var batch in loader.Epoch(0).Take(batches))
             using (batch)

@@ -24,14 +24,9 @@ public static class GradientWatch
 {
     public static void Run(string datasetSpec, int size, int steps, string precisionName)
     {
-        TorchRuntime.EnsureLoaded();
         var precision = EnumNames.Parse<Precision>(precisionName, "precision");
-        var data = DatasetLoader.Load(datasetSpec);
-        var images = data.Images.ToList();
-        using var store = new ImageStore(size, images.Count);
-        store.Warm(images);
-        var loader = new BatchLoader(images, store, AugmentOptions.ForTraining(size, detect: true, maxZoom: 1.5), 16, shuffle: true);
-        var spec = ModelSpec.For(ModelTask.Detect, BackboneCatalog.ImageNetResNet18, data.Classes, size, new LargestHeadOptions());
+        using var setup = new DetectorTrainingSetup(datasetSpec, size);
+        var (loader, spec) = (setup.Loader, setup.Spec);
         manual_seed(0);
         using var model = ModelFactory.Create(spec);
         var kernels = TrainingKernels.For(DeviceType.CPU);
@@ -45,7 +40,7 @@ public static class GradientWatch
         var lrs = Enumerable.Repeat(1e-4, learner.GroupCount).ToArray();
         var names = model.Module.named_parameters().Select(p => p.name).ToList();
         var history = names.Select(_ => new List<double>()).ToList();
-        Console.WriteLine($"gradient-watch: {data.Source}, {size}x{size}, batch 16, {steps} steps, {precision.Name()}, {(kernels.ChannelsLast ? "channels-last" : "NCHW")}");
+        Console.WriteLine($"gradient-watch: {setup.Source}, {size}x{size}, batch 16, {steps} steps, {precision.Name()}, {(kernels.ChannelsLast ? "channels-last" : "NCHW")}");
         int step = 0, spikes = 0;
         var totals = new List<double>();
         var largestRatio = 0.0;

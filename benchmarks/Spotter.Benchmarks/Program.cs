@@ -9,6 +9,7 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- parity RUN MODEL.onnx DATASET [SPLIT]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- layer-check
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- optimizer-state RUN
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] MODEL_FOLDER...
     public static void Main(string[] args)
@@ -67,6 +68,7 @@ public static class Program
             return;
         }
         if (args.Length == 1 && args[0] == "layer-check") { LayerCheck.Run(); return; }
+        if (args.Length == 2 && args[0] == "optimizer-state") { OptimizerState.Run(args[1]); return; }
         if (args.Length == 5 && args[0] == "gradient-watch")
         {
             GradientWatch.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);

@@ -3,28 +3,36 @@ namespace Spotter.Training;
 /// <summary>
 /// Tells a faulty backward pass from a real one by the size of its gradient. On AMD Zen 5,
 /// libtorch's bf16 backward kernels now and then return gradients that are finite but absurd
-/// (norms of 1e13 to 1e38 where the steps around them have 2 to 5; README, "AMD Zen 5"). Such a
+/// (norms of 1e6 to 1e38 where the steps around them have 2 to 5; README, "AMD Zen 5"). Such a
 /// gradient passes the finite check and, under AdamW, leaves the parameters it hit with a second
 /// moment so large that they barely move for the rest of the run. A gradient is suspect when it
-/// is not finite or more than <see cref="Factor"/> times the median of the last accepted steps'
-/// norms. A suspect step is computed again; a real spike (a rare batch) comes back about the same
-/// size, and a fault does not.
+/// is more than <see cref="Factor"/> times the median of the last accepted steps' norms: the step
+/// is computed again, and a real spike (a rare batch) comes back about the same size. Beyond
+/// <see cref="FaultFactor"/> times the median, or not finite, it is a fault even when it comes back:
+/// some faults repeat on the same batch. The history runs across phases: unfreezing the body
+/// raises the norm by a few times at most.
 /// </summary>
 public sealed class GradientSpikes
 {
     /// <summary>How far above the recent median a norm must be to be suspect. Real steps measured on raccoon and bccd stayed within 25x.</summary>
     public const double Factor = 100;
 
+    /// <summary>How far above the recent median a norm is a fault whether it repeats or not (real steps: within 25x).</summary>
+    public const double FaultFactor = 1e4;
+
     /// <summary>Accepted steps the median is taken over.</summary>
     public const int Window = 20;
 
     /// <summary>Accepted steps needed before size alone makes a gradient suspect.</summary>
-    public const int MinimumHistory = 10;
+    public const int MinimumHistory = 5;
 
     private readonly Queue<double> _recent = new();
 
     /// <summary>Whether a step's global gradient norm looks like a fault.</summary>
     public bool IsSuspect(double norm) => !double.IsFinite(norm) || (_recent.Count >= MinimumHistory && norm > Factor * Median());
+
+    /// <summary>Whether a step's global gradient norm is a fault even if it repeats.</summary>
+    public bool IsFault(double norm) => !double.IsFinite(norm) || (_recent.Count >= MinimumHistory && norm > FaultFactor * Median());
 
     /// <summary>Whether a recomputed suspect step came back as it was: a real gradient, not a fault (dropout's new masks move it a little).</summary>
     public static bool Repeats(double first, double again) => double.IsFinite(first) && double.IsFinite(again) && again <= first * 1.5 && again >= first / 1.5;
@@ -36,9 +44,6 @@ public sealed class GradientSpikes
         _recent.Enqueue(norm);
         if (_recent.Count > Window) _recent.Dequeue();
     }
-
-    /// <summary>Forgets the history: the set of trained parameters, and with it the usual norm, changed.</summary>
-    public void Reset() => _recent.Clear();
 
     private double Median()
     {

@@ -81,7 +81,6 @@ public sealed class Learner : IDisposable
     public void FreezeTo(int groups)
     {
         FrozenGroups = Math.Clamp(groups, 0, GroupCount - 1);
-        _spikes.Reset();
         for (var g = 0; g < GroupCount; g++)
             foreach (var module in _model.LayerGroups[g])
                 foreach (var parameter in module.parameters())
@@ -188,13 +187,9 @@ public sealed class Learner : IDisposable
             }
             RecomputedSteps++;
             loss = GuardedForwardBackward(batch);
-            var repeated = GradientNorm();
-            if (GradientSpikes.Repeats(norm, repeated))
-            {
-                norm = repeated;
-                break; // the same size twice: the batch's own gradient, not a fault
-            }
-            norm = repeated;
+            var first = norm;
+            norm = GradientNorm();
+            if (GradientSpikes.Repeats(first, norm) && !_spikes.IsFault(norm)) break; // the same size twice: the batch's own gradient
         }
         _spikes.Accept(norm);
         if (_options.GradientClipNorm > 0)
@@ -331,7 +326,6 @@ public sealed class Learner : IDisposable
     {
         _optimizer.Dispose();
         _optimizer = CreateOptimizer();
-        _spikes.Reset();
     }
 
     internal optim.Optimizer Optimizer => _optimizer;

@@ -14,15 +14,15 @@ public sealed class GradientSpikesTests
     }
 
     [Fact]
-    public void A_norm_far_above_the_recent_median_is_suspect_until_the_history_is_reset()
+    public void A_norm_far_above_the_recent_median_is_suspect_and_much_further_a_fault()
     {
         var spikes = new GradientSpikes();
-        for (var i = 0; i < GradientSpikes.MinimumHistory; i++) spikes.Accept(i % 2 == 0 ? 2.0 : 4.0);
+        for (var i = 0; i < GradientSpikes.MinimumHistory; i++) spikes.Accept(4.0);
 
-        Assert.False(spikes.IsSuspect(4.0 * 50)); // within the factor of the median (4)
+        Assert.False(spikes.IsSuspect(4.0 * GradientSpikes.Factor / 2));
         Assert.True(spikes.IsSuspect(4.0 * GradientSpikes.Factor * 2));
-        spikes.Reset();
-        Assert.False(spikes.IsSuspect(4.0 * GradientSpikes.Factor * 2));
+        Assert.False(spikes.IsFault(4.0 * GradientSpikes.Factor * 2));
+        Assert.True(spikes.IsFault(4.0 * GradientSpikes.FaultFactor * 2));
     }
 
     [Fact]
