@@ -1,9 +1,6 @@
-using Spotter.Data;
 using Spotter.Data.Loading;
 using Spotter.Models;
 using Spotter.Models.Backbones;
-using Spotter.Models.Largest;
-using Spotter.Runtime;
 using Spotter.Training;
 using TorchSharp;
 using static TorchSharp.torch;

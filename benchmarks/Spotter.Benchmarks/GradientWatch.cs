@@ -1,8 +1,4 @@
-using Spotter.Data;
-using Spotter.Data.Loading;
 using Spotter.Models;
-using Spotter.Models.Backbones;
-using Spotter.Models.Largest;
 using Spotter.Runtime;
 using Spotter.Training;
 using TorchSharp;
