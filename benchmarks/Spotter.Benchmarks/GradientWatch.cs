@@ -47,16 +47,23 @@ public static class GradientWatch
                 using (batch) loss = learner.Step(batch, lrs);
                 var norms = Norms(model.Module);
                 var total = Math.Sqrt(norms.Sum(n => n * n));
-                var totalRatio = totals.Count == 0 ? 1 : total / Median(totals.TakeLast(20).ToList());
+                var totalRatio = totals.Count == 0 ? 1 : total / GradientCheck.Median(totals.TakeLast(20));
                 totals.Add(total);
                 largestRatio = Math.Max(largestRatio, totalRatio);
-                var worst = Enumerable.Range(0, names.Count).Where(i => history[i].Count >= 5 && Median(history[i]) > 0)
-                    .Select(i => (Index: i, Ratio: norms[i] / Median(history[i]))).DefaultIfEmpty((Index: -1, Ratio: 0.0)).MaxBy(w => w.Ratio);
-                if (worst.Ratio > 100)
+                // Each parameter against the median of its own earlier steps (after 5 of them).
+                double OwnRatio(int i)
+                {
+                    if (history[i].Count < 5) return 0;
+                    var median = GradientCheck.Median(history[i]);
+                    return median > 0 ? norms[i] / median : 0;
+                }
+                var ratios = Enumerable.Range(0, names.Count).Select(OwnRatio).ToList();
+                var worst = Enumerable.Range(0, names.Count).MaxBy(i => ratios[i]);
+                if (ratios[worst] > 100)
                 {
                     spikes++;
-                    Console.WriteLine($"  step {step} (loss {loss:0.000}, global norm {total:0.0e0}, {totalRatio:0.0e0}x the last 20 steps' median): {names[worst.Index]} gradient norm {norms[worst.Index]:0.0e0}, {worst.Ratio:0.0e0}x its median; " +
-                        $"{Enumerable.Range(0, names.Count).Count(i => history[i].Count >= 5 && norms[i] > 100 * Median(history[i]))} parameters above 100x");
+                    Console.WriteLine($"  step {step} (loss {loss:0.000}, global norm {total:0.0e0}, {totalRatio:0.0e0}x the last 20 steps' median): {names[worst]} gradient norm {norms[worst]:0.0e0}, {ratios[worst]:0.0e0}x its median; " +
+                        $"{ratios.Count(r => r > 100)} parameters above 100x");
                 }
                 for (var i = 0; i < names.Count; i++) history[i].Add(norms[i]);
                 if (++step == steps) break;
@@ -70,11 +77,5 @@ public static class GradientWatch
         using var scope = NewDisposeScope();
         var norms = module.parameters().Select(p => p.grad is { } g ? g.norm().to(float64) : zeros(1, dtype: float64).squeeze()).ToList();
         return stack(norms).data<double>().ToArray();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -18,7 +18,8 @@ public static class LayerCheck
         TorchRuntime.EnsureLoaded();
         foreach (var (cin, cout, hw, n) in new[] { (512, 256, 10, 16), (256, 256, 20, 16), (128, 256, 40, 16), (512, 256, 5, 16), (64, 64, 80, 16) })
         {
-            var g = new Generator(7);
+            using var scope = NewDisposeScope();
+            using var g = new Generator(7);
             var x = randn(n, cin, hw, hw, generator: g);
             var w = randn(cout, cin, 3, 3, generator: g) * (1.0 / Math.Sqrt(cin * 9));
             var b = randn(cout, generator: g) * 0.1;
@@ -47,7 +48,7 @@ public static class LayerCheck
                 {
                     var got = Grads(float32, cl, withNorm);
                     Console.WriteLine($"{cin}->{cout} {hw}x{hw} n{n} {(withNorm ? "conv+relu+bn" : "conv      ")} {(cl ? "channels-last" : "NCHW         ")}: " +
-                        string.Join(", ", got.Select(kv => $"{kv.Key} {((kv.Value - exact[kv.Key]).norm() / exact[kv.Key].norm()).item<double>():0.0e0}")));
+                        string.Join(", ", got.Select(kv => $"{kv.Key} {GradientCheck.Relative(kv.Value, exact[kv.Key]):0.0e0}")));
                 }
             }
         }

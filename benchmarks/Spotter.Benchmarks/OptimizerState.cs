@@ -27,7 +27,12 @@ public static class OptimizerState
         var order = groups.SelectMany(g => g).Select(p => p.Handle).ToList();
         var byHandle = model.Module.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name);
         var states = optimizer.state_dict().State.OfType<TorchSharp.Modules.AdamW.State>().ToList();
-        var rows = order.Zip(states, (handle, moment) => (Name: byHandle[handle], Largest: moment.exp_avg_sq.max().sqrt().item<float>())).ToList();
+        float Largest(Tensor moment)
+        {
+            using var scope = NewDisposeScope();
+            return moment.max().sqrt().item<float>();
+        }
+        var rows = order.Zip(states, (handle, moment) => (Name: byHandle[handle], Largest: Largest(moment.exp_avg_sq))).ToList();
         foreach (var (name, largest) in rows) Console.WriteLine($"{name,-40} {largest:0.0e0}");
         Console.WriteLine($"{rows.Count(r => !float.IsFinite(r.Largest) || r.Largest > 1e3)} of {rows.Count} parameters with a second moment above (1e3)^2 or not finite");
     }

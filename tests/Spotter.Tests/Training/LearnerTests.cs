@@ -74,7 +74,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     public void A_NaN_gradient_with_a_finite_loss_is_computed_again_then_left_out(int faultyCalls, int recomputed, int skipped)
     {
         using var model = fixture.Model(ModelTask.Largest);
-        var faulty = new NaNGradientOnFirstCalls(model, faultyCalls);
+        var faulty = new LossOnCalls(model, Enumerable.Range(0, faultyCalls).ToArray(), (loss, _) => loss + NaNGradient(model));
         using var learner = new Learner(faulty, fixture.Loader(8), null);
         using var batch = fixture.Loader(8).Epoch(0).First();
         var before = model.parameters().Select(p => p.detach().clone()).ToList();
@@ -152,7 +152,7 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     public void A_clean_step_is_computed_once()
     {
         using var model = fixture.Model(ModelTask.Largest);
-        var counted = new NaNGradientOnFirstCalls(model, faultyCalls: 0);
+        var counted = new LossOnCalls(model, [], (loss, _) => loss);
         using var learner = new Learner(counted, fixture.Loader(8), null);
         using var batch = fixture.Loader(8).Epoch(0).First();
 
@@ -166,7 +166,9 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
     public void A_step_whose_loss_read_a_freed_scalar_is_computed_again()
     {
         using var model = fixture.Model(ModelTask.Largest);
-        var faulty = new FreedScalarOnFirstCall(model);
+        // What libtorch throws when it reads a scalar freed under it, on the first call only.
+        var faulty = new LossOnCalls(model, [0], (_, _) => throw new System.Runtime.InteropServices.ExternalException(
+            "Expected false to be true, but got false.\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):"));
         using var learner = new Learner(faulty, fixture.Loader(8), null);
         using var batch = fixture.Loader(8).Epoch(0).First();
         var before = model.parameters().Select(p => p.clone()).ToList();
@@ -180,40 +182,14 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.False(Learner.IsFreedScalar(new System.Runtime.InteropServices.ExternalException("shape '[2, 3]' is invalid for input of size 5")));
     }
 
-    /// <summary>Throws what libtorch throws when it reads a scalar freed under it, on the first call only.</summary>
-    private sealed class FreedScalarOnFirstCall(ITrainable inner) : ITrainable
-    {
-        public int Calls { get; private set; }
-        public nn.Module<Tensor, Tensor> Module => inner.Module;
-        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
-        public IMetrics NewMetrics() => inner.NewMetrics();
-
-        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch) => Calls++ == 0
-            ? throw new System.Runtime.InteropServices.ExternalException(
-                "Expected false to be true, but got false.\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):")
-            : inner.Loss(output, batch);
-    }
-
     /// <summary>
-    /// The model's loss plus a term whose value is 0 but whose gradient is NaN (the square root of a
-    /// negative number behind a where that never picks it), for the first calls: what a faulty
-    /// backward kernel does.
+    /// A term whose value is 0 but whose gradient is NaN (the square root of a negative number
+    /// behind a where that never picks it): what a faulty backward kernel does.
     /// </summary>
-    private sealed class NaNGradientOnFirstCalls(ITrainable inner, int faultyCalls) : ITrainable
+    private static Tensor NaNGradient(nn.Module model)
     {
-        public int Calls { get; private set; }
-        public nn.Module<Tensor, Tensor> Module => inner.Module;
-        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
-        public IMetrics NewMetrics() => inner.NewMetrics();
-
-        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch)
-        {
-            var loss = inner.Loss(output, batch);
-            if (Calls++ >= faultyCalls) return loss;
-            var weight = Module.parameters().First();
-            var hidden = where(ones_like(weight, dtype: ScalarType.Bool), zeros_like(weight), sqrt(-(weight.abs() + 1)));
-            return loss + hidden.sum();
-        }
+        var weight = model.parameters().First();
+        return where(ones_like(weight, dtype: ScalarType.Bool), zeros_like(weight), sqrt(-(weight.abs() + 1))).sum();
     }
 
     [Fact]
