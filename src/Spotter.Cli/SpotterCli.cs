@@ -93,11 +93,28 @@ public static class SpotterCli
             error.WriteLine($"spotter: {e.Message}");
             return UserError;
         }
+        catch (Exception e) when (MissingNativeLibrary(e) is { } missing)
+        {
+            // ONNX Runtime loads its library on first use (export's check, a model.onnx): a platform it has no build for, or a trimmed install.
+            var what = missing.Message.Split('\n')[0].Trim();
+            var hint = what.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
+                ? "; ONNX Runtime (export, .onnx models) needs the native library of the Microsoft.ML.OnnxRuntime package beside spotter (runtimes/<platform>/native), and training and run folders do not"
+                : "";
+            error.WriteLine($"spotter: {what}{hint}");
+            return UserError;
+        }
         catch (Exception e)
         {
             error.WriteLine($"spotter: internal error, please report it: {e}");
             return InternalError;
         }
+    }
+
+    private static DllNotFoundException? MissingNativeLibrary(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is DllNotFoundException missing) return missing;
+        return null;
     }
 
     /// <summary>Whether progress lines (carriage returns) suit this writer: the real, unredirected standard error.</summary>

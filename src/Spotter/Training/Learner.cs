@@ -96,8 +96,9 @@ public sealed class Learner : IDisposable
     /// becomes the fit's epoch count from then on (at least the epochs done), and the schedule
     /// is stretched or shrunk to it (a time budget re-planned from measured epochs).
     /// </param>
+    /// <param name="closeMosaic">The fit's last epochs (<see cref="Mosaic.ClosingEpochs"/>) train without mosaics, on views like the ones the model will see.</param>
     public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0,
-        Func<int, int?>? revisePlan = null)
+        Func<int, int?>? revisePlan = null, bool closeMosaic = false)
     {
         var lrs = ExpandLearningRates(maxLearningRates);
         var totalSteps = (long)epochs * _train.BatchCount;
@@ -109,7 +110,8 @@ public sealed class Learner : IDisposable
             foreach (var c in _callbacks) c.BeginEpoch(this, epoch);
             var clock = Stopwatch.StartNew();
             torch.manual_seed(Seeds.Mix(_seed, epoch, 7));
-            var (trainLoss, headLr) = TrainEpoch(epoch, e, totalSteps, lrs, schedule);
+            var mosaic = !closeMosaic || e < epochs - Mosaic.ClosingEpochs(epochs);
+            var (trainLoss, headLr) = TrainEpoch(epoch, e, totalSteps, lrs, schedule, mosaic);
             if (!double.IsFinite(trainLoss))
                 throw new SpotterException($"training diverged: the loss became {trainLoss} in epoch {epoch + 1}; try a lower --lr (the head's peak rate was {headLr:0.###e+0})");
             var validating = Stopwatch.StartNew();
@@ -129,13 +131,13 @@ public sealed class Learner : IDisposable
         return records;
     }
 
-    private (double Loss, double HeadLr) TrainEpoch(int epoch, int epochInFit, long totalSteps, double[] lrs, LrSchedule schedule)
+    private (double Loss, double HeadLr) TrainEpoch(int epoch, int epochInFit, long totalSteps, double[] lrs, LrSchedule schedule, bool mosaic)
     {
         SetTrainingMode();
         double lossSum = 0;
         var headLr = lrs[^1]; // the phase's peak rate for the head, whatever the schedule's position
         var batches = 0;
-        foreach (var batch in _train.Epoch(epoch))
+        foreach (var batch in _train.Epoch(epoch, mosaic))
         {
             using (batch)
             {

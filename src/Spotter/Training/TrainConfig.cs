@@ -68,6 +68,11 @@ public sealed record TrainConfig
     /// null: the lessons' mild lighting change (brightness and contrast 0.05, saturation kept).
     /// </summary>
     [JsonPropertyName("color_jitter")] public double? ColorJitter { get; init => field = value is { } v ? Check.Between(v, 0, 1, "--color-jitter") : null; }
+    /// <summary>
+    /// <c>--mosaic</c>: the probability that a detection training view is a mosaic of four images
+    /// (<see cref="Data.Loading.Mosaic"/>); the last epochs train without. 0 = off.
+    /// </summary>
+    [JsonPropertyName("mosaic")] public double Mosaic { get; init => field = Check.Between(value, 0, 1, "--mosaic"); }
     /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
     [JsonPropertyName("negatives")] public string? Negatives { get; init; }
     /// <summary>
@@ -101,6 +106,7 @@ public sealed record TrainConfig
         if (FreezeEpochs > Epochs) throw new SpotterException($"--freeze-epochs must be between 0 and --epochs ({Epochs})");
         if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
         if (Negatives is not null && Task != ModelTask.Detect) throw new SpotterException("--negatives is for --task detect; a largest-object model needs an object in every image");
+        if (Mosaic > 0 && Task != ModelTask.Detect) throw new SpotterException("--mosaic is for --task detect; a mosaic holds several objects, and a largest-object model predicts one");
         if (SizeFromData && Task != ModelTask.Detect) throw new SpotterException("the size is chosen from the data for --task detect only");
         return this;
     }

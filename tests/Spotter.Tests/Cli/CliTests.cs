@@ -33,4 +33,24 @@ public sealed class CliTests
         Assert.Equal(0, code);
         Assert.Contains("info", output);
     }
+
+    [Fact]
+    public void A_native_library_that_cannot_load_is_one_line_naming_it_not_an_internal_error()
+    {
+        // What ONNX Runtime throws on first use when its library is not beside spotter (the loader lists every path it tried).
+        var missing = new TypeInitializationException("Microsoft.ML.OnnxRuntime.NativeMethods",
+            new DllNotFoundException("Unable to load shared library 'onnxruntime' or one of its dependencies.\n/app/runtimes/linux-x64/native/libonnxruntime.so: cannot open shared object file"));
+        var error = new StringWriter();
+
+        var code = Spotter.Cli.SpotterCli.Guard(error, () => throw missing);
+
+        Assert.Equal(Spotter.Cli.SpotterCli.UserError, code);
+        var line = Assert.Single(error.ToString().Trim().Split('\n'));
+        Assert.StartsWith("spotter: Unable to load shared library 'onnxruntime'", line);
+        Assert.Contains("Microsoft.ML.OnnxRuntime package", line);
+
+        error = new StringWriter();
+        Assert.Equal(Spotter.Cli.SpotterCli.InternalError, Spotter.Cli.SpotterCli.Guard(error, () => throw new InvalidOperationException("a bug")));
+        Assert.Contains("internal error", error.ToString());
+    }
 }

@@ -8,7 +8,9 @@ namespace Spotter.Data.Loading;
 /// and zoom-out): with <see cref="ZoomProbability"/> the view is magnified by a factor drawn
 /// log-uniformly from 1/<see cref="MaxZoom"/> to <see cref="MaxZoom"/> at a random place: a zoom-in
 /// crops (a box whose centre leaves the view is dropped, the rest clipped), a zoom-out shrinks the
-/// image onto a grey canvas. The largest-object tasks keep zoom off: a crop could cut away the object.
+/// image onto a grey canvas. With <see cref="Mosaic"/> (a probability), a training view is four images
+/// at half size side by side (<see cref="Loading.Mosaic"/>) before the rest applies. The largest-object
+/// tasks keep zoom and mosaic off: a crop could cut away the object, and a mosaic has several.
 /// </summary>
 public sealed record AugmentOptions(
     int Size,
@@ -19,7 +21,8 @@ public sealed record AugmentOptions(
     double Contrast = 0.05,
     double ZoomProbability = 0,
     double MaxZoom = 1,
-    double Saturation = 0)
+    double Saturation = 0,
+    double Mosaic = 0)
 {
     /// <summary>Only the squash: for validation and inference.</summary>
     public static AugmentOptions None(int size) => new(size, 0, 0, 0, 0, 0);
@@ -27,15 +30,17 @@ public sealed record AugmentOptions(
     /// <summary>
     /// The training augmentation of a task: scale jitter up to <paramref name="maxZoom"/> (1 = none)
     /// for detection, half the time; <paramref name="colorJitter"/> given: brightness, contrast and
-    /// saturation each up to that much (else brightness and contrast 0.05, no saturation).
+    /// saturation each up to that much (else brightness and contrast 0.05, no saturation); for detection
+    /// a mosaic with probability <paramref name="mosaic"/>.
     /// </summary>
-    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom, double? colorJitter = null)
+    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom, double? colorJitter = null, double mosaic = 0)
     {
         var options = detect && maxZoom > 1 ? new AugmentOptions(size, ZoomProbability: 0.5, MaxZoom: maxZoom) : new AugmentOptions(size);
+        if (detect) options = options with { Mosaic = mosaic };
         return colorJitter is { } jitter ? options with { Brightness = jitter, Contrast = jitter, Saturation = jitter } : options;
     }
 
     public bool Zooms => ZoomProbability > 0 && MaxZoom > 1;
 
-    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0 && Saturation == 0 && !Zooms;
+    public bool IsIdentity => FlipProbability == 0 && (MaxRotationDegrees == 0 || RotationProbability == 0) && Brightness == 0 && Contrast == 0 && Saturation == 0 && !Zooms && Mosaic == 0;
 }

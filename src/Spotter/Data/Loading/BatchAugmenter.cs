@@ -26,7 +26,7 @@ public static class BatchAugmenter
     }
 
     /// <summary>What a zoom-out shows beyond the image: ImageNet's mean colour, zero once normalised.</summary>
-    private static readonly float[] CanvasColour = [0.485f, 0.456f, 0.406f];
+    internal static readonly float[] CanvasColour = [0.485f, 0.456f, 0.406f];
 
     private static readonly float[] LumaWeights = [0.299f, 0.587f, 0.114f];
 

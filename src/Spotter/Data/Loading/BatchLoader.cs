@@ -46,8 +46,11 @@ public sealed class BatchLoader
 
     public IReadOnlyList<ImageRecord> Images => _images;
 
-    /// <summary>The batches of one epoch; each batch must be disposed by the caller.</summary>
-    public IEnumerable<Batch> Epoch(int epoch)
+    /// <summary>
+    /// The batches of one epoch; each batch must be disposed by the caller. <paramref name="mosaic"/>
+    /// false leaves mosaics out even when the augmentation asks for them (the last epochs of a run).
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, bool mosaic = true)
     {
         var order = Enumerable.Range(0, _images.Count).ToArray();
         if (_shuffle) new Random(Seeds.Mix(_seed, epoch)).Shuffle(order);
@@ -56,8 +59,8 @@ public sealed class BatchLoader
         {
             for (var b = 0; b < BatchCount; b++)
             {
-                var current = next is null ? Make(order, b, epoch) : next.Result;
-                next = _prefetch && b + 1 < BatchCount ? Prefetch(order, b + 1, epoch) : null;
+                var current = next is null ? Make(order, b, epoch, mosaic) : next.Result;
+                next = _prefetch && b + 1 < BatchCount ? Prefetch(order, b + 1, epoch, mosaic) : null;
                 yield return current;
             }
         }
@@ -68,9 +71,9 @@ public sealed class BatchLoader
         }
     }
 
-    private Task<Batch> Prefetch(int[] order, int batch, int epoch) => Task.Run(() => Make(order, batch, epoch));
+    private Task<Batch> Prefetch(int[] order, int batch, int epoch, bool mosaic) => Task.Run(() => Make(order, batch, epoch, mosaic));
 
-    private Batch Make(int[] order, int batch, int epoch)
+    private Batch Make(int[] order, int batch, int epoch, bool mosaic)
     {
         var indices = order.Skip(batch * BatchSize).Take(BatchSize).ToArray();
         var records = indices.Select(i => _images[i]).ToList();
@@ -80,24 +83,39 @@ public sealed class BatchLoader
 
         using var scope = NewDisposeScope();
         var pixels = new List<Tensor>(records.Count);
-        foreach (var record in records)
-        {
-            var image = _store.Get(record, out var owned);
-            pixels.Add(owned ? image : image.alias());
-        }
-        var images = stack(pixels).to(float32).div_(255f);
-        var augmented = BatchAugmenter.Apply(images, draws);
-
         var boxes = new List<Box[]>(records.Count);
         var classes = new List<int[]>(records.Count);
         for (var k = 0; k < records.Count; k++)
         {
-            var r = records[k];
-            var scaled = r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
-            var (mapped, kept) = BatchAugmenter.Apply(scaled, draws[k], Size);
-            boxes.Add(mapped.Where((_, j) => kept[j]).ToArray());
-            classes.Add(r.Objects.Where((_, j) => kept[j]).Select(o => o.ClassIndex).ToArray());
+            // Its own stream, so the draws above are the same with mosaic on or off.
+            var layout = mosaic ? Mosaic.Sample(_augment.Mosaic, _images.Count, Size, new Random(Seeds.Mix(_seed, epoch, indices[k], MosaicStream))) : null;
+            if (layout is not { } l)
+            {
+                pixels.Add(Pixels(records[k]));
+                boxes.Add(ScaledBoxes(records[k]));
+                classes.Add(records[k].Objects.Select(o => o.ClassIndex).ToArray());
+                continue;
+            }
+            ImageRecord[] sources = [records[k], .. l.Others.Select(i => _images[i])];
+            var (view, kept) = Mosaic.Compose(sources.Select(Pixels).ToList(), sources.Select(ScaledBoxes).ToList(), l, Size);
+            pixels.Add(view);
+            boxes.Add(kept.Select(b => b.Box).ToArray());
+            classes.Add(kept.Select(b => sources[b.Source].Objects[b.Object].ClassIndex).ToArray());
+        }
+        var augmented = BatchAugmenter.Apply(stack(pixels), draws);
+        for (var k = 0; k < records.Count; k++)
+        {
+            var (mapped, kept) = BatchAugmenter.Apply(boxes[k], draws[k], Size);
+            boxes[k] = mapped.Where((_, j) => kept[j]).ToArray();
+            classes[k] = classes[k].Where((_, j) => kept[j]).ToArray();
         }
         return new Batch(augmented.MoveToOuterDisposeScope(), boxes, classes, records);
     }
+
+    private const long MosaicStream = 0x4D6F73; // "Mos"
+
+    // 3 x S x S floats in 0..1; a new tensor, so the store's cached bytes are never written.
+    private Tensor Pixels(ImageRecord record) => _store.Get(record, out _).to(float32).div(255f);
+
+    private Box[] ScaledBoxes(ImageRecord r) => r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
 }

@@ -1,0 +1,103 @@
+using Spotter.Boxes;
+using Spotter.Data.Loading;
+using Spotter.Tests.Training;
+using static TorchSharp.torch;
+
+namespace Spotter.Tests.Data;
+
+public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<TrainingFixture>
+{
+    private const int Size = 64;
+
+    // Four flat images (grey levels 0.1 to 0.4), each white inside its boxes.
+    private static (Tensor[] Images, Box[][] Boxes) FlatImagesWithWhiteSquares(Box[][] boxes)
+    {
+        var images = new Tensor[4];
+        for (var q = 0; q < 4; q++)
+        {
+            images[q] = full(3, Size, Size, 0.1f * (q + 1));
+            foreach (var b in boxes[q])
+                images[q][.., (int)b.Y1..(int)b.Y2, (int)b.X1..(int)b.X2] = ones(3, (int)(b.Y2 - b.Y1), (int)(b.X2 - b.X1));
+        }
+        return (images, boxes);
+    }
+
+    private static float Pixel(Tensor view, int x, int y) => view[0, y, x].item<float>();
+
+    [Fact]
+    public void Four_halved_images_meet_at_the_centre_and_their_boxes_follow_them()
+    {
+        using var scope = NewDisposeScope();
+        // Centre (24, 40): top-left image at x -8..24, y 8..40; top-right x 24..56, y 8..40;
+        // bottom-left x -8..24, y 40..72; bottom-right x 24..56, y 40..72 (the view is 64 x 64).
+        var (images, boxes) = FlatImagesWithWhiteSquares([
+            [new Box(0, 0, 32, 32), new Box(0, 0, 16, 64)], // half in view (kept, clipped); wholly left of it (dropped)
+            [new Box(16, 16, 48, 48)],                     // wholly in view
+            [new Box(32, 0, 64, 32)],                      // wholly in view
+            [new Box(0, 40, 20, 64), new Box(10, 8, 30, 24)]]); // a third in view (dropped); in view
+        var (view, kept) = Mosaic.Compose(images, boxes, new Mosaic.Layout([1, 2, 3], 24, 40), Size);
+
+        Assert.Equal(new long[] { 3, Size, Size }, view.shape);
+        Assert.Equal(
+            [(new Box(0, 8, 8, 24), 0, 0), (new Box(32, 16, 48, 32), 1, 0), (new Box(8, 40, 24, 56), 2, 0), (new Box(29, 44, 39, 52), 3, 1)],
+            kept);
+        // Each image's own grey in its quadrant, its white square inside its box, the canvas where no image lies.
+        Assert.Equal(0.2f, Pixel(view, 28, 12), 1e-6f);
+        Assert.Equal(1f, Pixel(view, 40, 24), 1e-6f);
+        Assert.Equal(0.3f, Pixel(view, 2, 62), 1e-6f);
+        Assert.Equal(1f, Pixel(view, 16, 48), 1e-6f);
+        Assert.Equal(1f, Pixel(view, 34, 48), 1e-6f);
+        Assert.Equal(1f, Pixel(view, 4, 16), 1e-6f);
+        Assert.Equal(0.1f, Pixel(view, 12, 36), 1e-6f);
+        Assert.Equal(0.485f, Pixel(view, 60, 4), 1e-6f);
+        Assert.Equal(0.485f, Pixel(view, 20, 2), 1e-6f);
+    }
+
+    [Fact]
+    public void A_mosaic_is_drawn_as_often_as_asked_with_its_centre_in_the_middle_half()
+    {
+        var rng = new Random(11);
+        var layouts = Enumerable.Range(0, 2000).Select(_ => Mosaic.Sample(0.3, 10, Size, rng)).ToList();
+        Assert.InRange(layouts.Count(l => l is not null), 500, 700);
+        foreach (var l in layouts.OfType<Mosaic.Layout>())
+        {
+            Assert.InRange(l.CentreX, Size / 4, 3 * Size / 4);
+            Assert.InRange(l.CentreY, Size / 4, 3 * Size / 4);
+            Assert.All(l.Others, i => Assert.InRange(i, 0, 9));
+        }
+        Assert.Null(Mosaic.Sample(0, 10, Size, new Random(1)));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(4, 1)]
+    [InlineData(20, 3)]
+    [InlineData(55, 8)]
+    public void The_last_epochs_of_a_fit_go_without_mosaics(int epochs, int closing) => Assert.Equal(closing, Mosaic.ClosingEpochs(epochs));
+
+    private (Tensor Images, string Boxes) FirstBatch(AugmentOptions augment, bool mosaic)
+    {
+        var images = fixture.Dataset.Images.Take(16).ToList();
+        var loader = new BatchLoader(images, new ImageStore(Size, images.Count), augment, batchSize: 8, shuffle: true, seed: 4);
+        using var batch = loader.Epoch(1, mosaic).First();
+        foreach (var (boxes, classes) in batch.Boxes.Zip(batch.Classes))
+        {
+            Assert.Equal(boxes.Length, classes.Length);
+            Assert.All(boxes, b => Assert.True(b.HasArea && b.X1 >= 0 && b.Y1 >= 0 && b.X2 <= Size && b.Y2 <= Size, $"{b} lies in the view"));
+            Assert.All(classes, c => Assert.InRange(c, 0, fixture.Dataset.Classes.Count - 1));
+        }
+        return (batch.Images.clone().DetachFromDisposeScope(), string.Join(";", batch.Boxes.Select(b => string.Join(",", b))));
+    }
+
+    [Fact]
+    public void With_mosaics_left_out_a_batch_is_the_one_it_was_without_them()
+    {
+        var (plain, plainBoxes) = FirstBatch(new AugmentOptions(Size), mosaic: true);
+        var (closed, closedBoxes) = FirstBatch(new AugmentOptions(Size, Mosaic: 1), mosaic: false);
+        var (mosaics, mosaicBoxes) = FirstBatch(new AugmentOptions(Size, Mosaic: 1), mosaic: true);
+        Assert.Equal(plainBoxes, closedBoxes);
+        Assert.True(plain.equal(closed).all().item<bool>(), "same pixels");
+        Assert.NotEqual(plainBoxes, mosaicBoxes);
+        Assert.False(plain.equal(mosaics).all().item<bool>(), "mosaics change the pixels");
+    }
+}
