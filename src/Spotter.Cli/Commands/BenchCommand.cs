@@ -9,6 +9,7 @@ using Spotter.Models;
 using Spotter.Onnx;
 using Spotter.Models.Largest;
 using Spotter.Runtime;
+using Spotter.Settings;
 using Spotter.Training;
 using TorchSharp;
 
@@ -36,10 +37,17 @@ public static class BenchCommand
         var boxHead = new Option<string>("--box-head") { DefaultValueFactory = _ => new LargestHeadOptions().BoxHead.Name(), Description = "largest-object tasks: cells or lesson (as spotter train)" };
         boxHead.AcceptOnlyFromAmong([.. EnumNames.All<BoxHeadKind>()]);
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
+        var zoom = new Option<double>("--zoom") { DefaultValueFactory = _ => 1, Description = "detect: scale jitter, as spotter train" };
+        var mosaic = new Option<double>("--mosaic") { DefaultValueFactory = _ => 0, Description = "detect: the share of mosaics, as spotter train" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
-            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch, precision };
-        train.SetAction(parse => SpotterCli.Guard(error, () => Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!,
-            parse.GetValue(size), parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch), ModelOpener.ParsePrecision(parse.GetValue(precision)!))));
+            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch, precision, zoom, mosaic };
+        train.SetAction(parse => SpotterCli.Guard(error, () =>
+        {
+            var augment = AugmentOptions.ForTraining(parse.GetValue(size), parse.GetValue(task) == ModelTask.Detect.Name(),
+                Check.Between(parse.GetValue(zoom), 1, 4, "--zoom"), mosaic: Check.Between(parse.GetValue(mosaic), 0, 1, "--mosaic"));
+            return Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!, augment,
+                parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch), ModelOpener.ParsePrecision(parse.GetValue(precision)!));
+        }));
         command.Subcommands.Add(train);
         command.Subcommands.Add(DetectBench(output, error));
         command.Subcommands.Add(ServeBench(output, error));
@@ -245,8 +253,9 @@ public static class BenchCommand
         return seconds / 10 * 1000;
     }
 
-    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, int size, int batchSize, int steps, string boxHead, string deviceName, bool? prefetch, Precision precision)
+    private static int Train(TextWriter output, string taskName, string datasetSpec, string backboneSpec, AugmentOptions augment, int batchSize, int steps, string boxHead, string deviceName, bool? prefetch, Precision precision)
     {
+        var size = augment.Size;
         var task = EnumNames.Parse<ModelTask>(taskName, "--task");
         if (steps < 2) throw new SpotterException("--steps must be at least 2");
         var device = Devices.Parse(deviceName);
@@ -254,7 +263,7 @@ public static class BenchCommand
         var images = data.Images.Where(i => ModelSpec.CanUse(task, i)).ToList();
         using var store = new ImageStore(size, images.Count);
         store.Warm(images);
-        var loader = new BatchLoader(images, store, new AugmentOptions(size), batchSize, shuffle: true, prefetch: prefetch ?? device.type == DeviceType.CUDA);
+        var loader = new BatchLoader(images, store, augment, batchSize, shuffle: true, prefetch: prefetch ?? device.type == DeviceType.CUDA);
         var spec = ModelSpec.For(task, backboneSpec, data.Classes, size, new LargestHeadOptions { BoxHead = EnumNames.Parse<BoxHeadKind>(boxHead, "--box-head") });
         using var model = ModelFactory.Create(spec);
         var chosen = Precisions.ResolveForTraining(precision, device.type);

@@ -85,6 +85,7 @@ public sealed class BatchLoader
         var pixels = new List<Tensor>(records.Count);
         var boxes = new List<Box[]>(records.Count);
         var classes = new List<int[]>(records.Count);
+        mosaic &= _augment.Mosaic > 0;
         for (var k = 0; k < records.Count; k++)
         {
             // Its own stream, so the draws above are the same with mosaic on or off.
