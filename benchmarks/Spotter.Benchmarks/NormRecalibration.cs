@@ -26,7 +26,7 @@ public static class NormRecalibration
             using var detector = Detector.Own(model, CPU);
             var before = DetectorEvaluation.Run(detector, data.Dataset, saved.ValidSplit).Map!;
             var batches = augmentedEpochs > 0
-                ? Recompute(model, Enumerable.Range(1, augmentedEpochs).SelectMany(data.TrainLoader.Epoch))
+                ? Recompute(model, Enumerable.Range(1, augmentedEpochs).SelectMany(e => data.TrainLoader.Epoch(e)))
                 : Recompute(model, data.ValidLoader!.Epoch(0));
             var after = DetectorEvaluation.Run(detector, data.Dataset, saved.ValidSplit).Map!;
             Console.WriteLine($"{folder}: {saved.ValidSplit} mAP@0.5 / COCO as saved {before.Map50:0.0000} / {before.Map50To95:0.0000}; " +
