@@ -96,7 +96,8 @@ public static class SpotterCli
         catch (Exception e) when (MissingNativeLibrary(e) is { } missing)
         {
             // ONNX Runtime loads its library on first use (export's check, a model.onnx): a platform it has no build for, or a trimmed install.
-            var what = missing.Message.Split('\n')[0].Trim();
+            // Its first sentence: .NET adds advice about strace and LD_DEBUG, then every path it tried.
+            var what = missing.Message.Split('\n')[0].Split(". ")[0].Trim().TrimEnd('.');
             var hint = what.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
                 ? "; ONNX Runtime (export, .onnx models) needs the native library of the Microsoft.ML.OnnxRuntime package beside spotter (runtimes/<platform>/native), and training and run folders do not"
                 : "";

@@ -39,14 +39,15 @@ public sealed class CliTests
     {
         // What ONNX Runtime throws on first use when its library is not beside spotter (the loader lists every path it tried).
         var missing = new TypeInitializationException("Microsoft.ML.OnnxRuntime.NativeMethods",
-            new DllNotFoundException("Unable to load shared library 'onnxruntime' or one of its dependencies.\n/app/runtimes/linux-x64/native/libonnxruntime.so: cannot open shared object file"));
+            new DllNotFoundException("Unable to load shared library 'onnxruntime' or one of its dependencies. In order to help diagnose loading problems, consider using a tool like strace.\n/app/runtimes/linux-x64/native/libonnxruntime.so: cannot open shared object file"));
         var error = new StringWriter();
 
         var code = Spotter.Cli.SpotterCli.Guard(error, () => throw missing);
 
         Assert.Equal(Spotter.Cli.SpotterCli.UserError, code);
         var line = Assert.Single(error.ToString().Trim().Split('\n'));
-        Assert.StartsWith("spotter: Unable to load shared library 'onnxruntime'", line);
+        Assert.StartsWith("spotter: Unable to load shared library 'onnxruntime' or one of its dependencies; ONNX Runtime", line);
+        Assert.DoesNotContain("strace", line);
         Assert.Contains("Microsoft.ML.OnnxRuntime package", line);
 
         error = new StringWriter();
