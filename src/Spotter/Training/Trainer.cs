@@ -143,7 +143,7 @@ public static class Trainer
         {
             learner.Freeze();
             reporter.Message($"Phase 1: body frozen, head at lr {lr:0.###e+0}, {config.FreezeEpochs} epoch(s)");
-            learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done);
+            learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done, closeMosaic: config.Epochs == config.FreezeEpochs); // mosaics close in the run's last phase
             if (learner.History.Count < config.FreezeEpochs) return; // stopped early
         }
         var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
