@@ -9,20 +9,20 @@ public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<Trainin
 {
     private const int Size = 64;
 
-    // Four flat images (grey levels 0.1 to 0.4), each white inside its boxes.
+    // Four flat byte images (grey levels 25 to 100), each white inside its boxes.
     private static (Tensor[] Images, Box[][] Boxes) FlatImagesWithWhiteSquares(Box[][] boxes)
     {
         var images = new Tensor[4];
         for (var q = 0; q < 4; q++)
         {
-            images[q] = full(3, Size, Size, 0.1f * (q + 1));
+            images[q] = full(3, Size, Size, 25 * (q + 1), dtype: uint8);
             foreach (var b in boxes[q])
-                images[q][.., (int)b.Y1..(int)b.Y2, (int)b.X1..(int)b.X2] = ones(3, (int)(b.Y2 - b.Y1), (int)(b.X2 - b.X1));
+                images[q][.., (int)b.Y1..(int)b.Y2, (int)b.X1..(int)b.X2] = full(3, (int)(b.Y2 - b.Y1), (int)(b.X2 - b.X1), 255, dtype: uint8);
         }
         return (images, boxes);
     }
 
-    private static float Pixel(Tensor view, int x, int y) => view[0, y, x].item<float>();
+    private static byte Pixel(Tensor view, int x, int y) => view[0, y, x].item<byte>();
 
     [Fact]
     public void Four_halved_images_meet_at_the_centre_and_their_boxes_follow_them()
@@ -41,16 +41,17 @@ public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<Trainin
         Assert.Equal(
             [(new Box(0, 8, 8, 24), 0, 0), (new Box(32, 16, 48, 32), 1, 0), (new Box(8, 40, 24, 56), 2, 0), (new Box(29, 44, 39, 52), 3, 1)],
             kept);
-        // Each image's own grey in its quadrant, its white square inside its box, the canvas where no image lies.
-        Assert.Equal(0.2f, Pixel(view, 28, 12), 1e-6f);
-        Assert.Equal(1f, Pixel(view, 40, 24), 1e-6f);
-        Assert.Equal(0.3f, Pixel(view, 2, 62), 1e-6f);
-        Assert.Equal(1f, Pixel(view, 16, 48), 1e-6f);
-        Assert.Equal(1f, Pixel(view, 34, 48), 1e-6f);
-        Assert.Equal(1f, Pixel(view, 4, 16), 1e-6f);
-        Assert.Equal(0.1f, Pixel(view, 12, 36), 1e-6f);
-        Assert.Equal(0.485f, Pixel(view, 60, 4), 1e-6f);
-        Assert.Equal(0.485f, Pixel(view, 20, 2), 1e-6f);
+        // Each image's own grey in its quadrant, white inside its boxes, the canvas (ImageNet's mean in bytes) where no image lies.
+        Assert.Equal(ScalarType.Byte, view.dtype);
+        Assert.Equal(50, Pixel(view, 28, 12));
+        Assert.Equal(255, Pixel(view, 40, 24));
+        Assert.Equal(75, Pixel(view, 2, 62));
+        Assert.Equal(255, Pixel(view, 16, 48));
+        Assert.Equal(255, Pixel(view, 34, 48));
+        Assert.Equal(255, Pixel(view, 4, 16));
+        Assert.Equal(25, Pixel(view, 12, 36));
+        Assert.Equal(new byte[] { 124, 116, 104 }, view[.., 4, 60].data<byte>().ToArray());
+        Assert.Equal(124, Pixel(view, 20, 2));
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class BatchLoader
             boxes.Add(kept.Select(b => b.Box).ToArray());
             classes.Add(kept.Select(b => sources[b.Source].Objects[b.Object].ClassIndex).ToArray());
         }
-        var augmented = BatchAugmenter.Apply(stack(pixels), draws);
+        var augmented = BatchAugmenter.Apply(stack(pixels).to(float32).div_(255f), draws);
         for (var k = 0; k < records.Count; k++)
         {
             var (mapped, kept) = BatchAugmenter.Apply(boxes[k], draws[k], Size);
@@ -115,8 +115,12 @@ public sealed class BatchLoader
 
     private const long MosaicStream = 0x4D6F73; // "Mos"
 
-    // 3 x S x S floats in 0..1; a new tensor, so the store's cached bytes are never written.
-    private Tensor Pixels(ImageRecord record) => _store.Get(record, out _).to(float32).div(255f);
+    // 3 x S x S bytes; a cached image is aliased, so this scope's end does not free the store's tensor.
+    private Tensor Pixels(ImageRecord record)
+    {
+        var image = _store.Get(record, out var owned);
+        return owned ? image : image.alias();
+    }
 
     private Box[] ScaledBoxes(ImageRecord r) => r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
 }

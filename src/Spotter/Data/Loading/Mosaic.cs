@@ -17,6 +17,9 @@ public static class Mosaic
 {
     public const float MinimumVisible = TileViews.MinimumVisible;
 
+    // The zoom-out canvas's colour (ImageNet's mean) in bytes.
+    private static readonly byte[] CanvasBytes = BatchAugmenter.CanvasColour.Select(c => (byte)Math.Round(c * 255)).ToArray();
+
     /// <summary>The share of a run's last epochs trained without mosaics (Ultralytics closes the last 10 of 100 or more).</summary>
     public const double ClosingFraction = 0.15;
 
@@ -38,9 +41,10 @@ public static class Mosaic
     }
 
     /// <summary>
-    /// Lays out four 3 x S x S float images (0..1) with their boxes (S x S pixels) around the centre:
-    /// the first top-left of it, then top-right, bottom-left, bottom-right, each halved. Returns the
-    /// S x S view and, per kept box, its box and which source image and object it came from.
+    /// Lays out four 3 x S x S byte images (the image store's) with their boxes (S x S pixels) around
+    /// the centre: the first top-left of it, then top-right, bottom-left, bottom-right, each halved.
+    /// Returns the S x S view, in bytes as the store's images so that a batch is converted to floats
+    /// once, and, per kept box, its box and which source image and object it came from.
     /// </summary>
     public static (Tensor Image, List<(Box Box, int Source, int Object)> Boxes) Compose(IReadOnlyList<Tensor> images, IReadOnlyList<Box[]> boxes, Layout layout, int size)
     {
@@ -49,9 +53,8 @@ public static class Mosaic
         using var scope = NewDisposeScope();
         var half = size / 2;
         // Averaging 2 x 2 pixels halves an image without the aliasing of sampling every other pixel.
-        var halves = nn.functional.avg_pool2d(stack(images), 2);
-        var view = empty(3, size, size, dtype: halves.dtype, device: halves.device);
-        view.copy_(tensor(BatchAugmenter.CanvasColour, device: halves.device).reshape(3, 1, 1).expand(3, size, size));
+        var halves = nn.functional.avg_pool2d(stack(images).to(float32), 2).round_().to(uint8);
+        var view = tensor(CanvasBytes, device: halves.device).reshape(3, 1, 1).expand(3, size, size).clone();
         var kept = new List<(Box, int, int)>();
         for (var q = 0; q < 4; q++)
         {
