@@ -33,7 +33,7 @@ public sealed class TimeBudgetTests
     }
 
     [Fact]
-    public void Measured_epochs_revise_the_plan_until_its_last_quarter()
+    public void Measured_epochs_revise_the_plan()
     {
         // Planned 20; after 2 epochs of 50 s each, 500 s are left and the end takes 20 s: 9 more fit.
         Assert.Equal(11, TimeBudget.Revise(planned: 20, done: 2, secondsPerEpoch: 50, remainingSeconds: 500, finishSeconds: 20));
@@ -41,10 +41,22 @@ public sealed class TimeBudgetTests
         Assert.Equal(32, TimeBudget.Revise(20, 2, 16, 500, 20));
         // Over budget already: one more epoch, so the schedule still ends.
         Assert.Equal(3, TimeBudget.Revise(20, 2, 50, 10, 20));
-        // Past three quarters (one-cycle nearly annealed), or done: the plan stands.
-        Assert.Equal(20, TimeBudget.Revise(20, 16, 50, 10, 20));
+        // Done: the plan stands.
         Assert.Equal(4, TimeBudget.Revise(4, 4, 50, 1000, 20));
-        Assert.Equal(5, TimeBudget.Revise(4, 3, 50, 120, 20)); // at three quarters it still may: 3 + floor(100 / 50)
+        Assert.Equal(5, TimeBudget.Revise(4, 3, 50, 120, 20)); // at three quarters it still moves freely: 3 + floor(100 / 50)
+    }
+
+    [Fact]
+    public void In_the_last_quarter_the_plan_moves_one_epoch_at_a_time()
+    {
+        // 16 of 20 done; 10 epochs of 50 s would fit, but the plan grows by one.
+        Assert.Equal(21, TimeBudget.Revise(planned: 20, done: 16, secondsPerEpoch: 50, remainingSeconds: 520, finishSeconds: 20));
+        // Over budget: it shrinks by one.
+        Assert.Equal(19, TimeBudget.Revise(20, 16, 50, 10, 20));
+        // On plan: unchanged (4 more fit: 16 + floor(200 / 50)).
+        Assert.Equal(20, TimeBudget.Revise(20, 16, 50, 220, 20));
+        // Never below one more epoch than done.
+        Assert.Equal(19, TimeBudget.Revise(19, 18, 50, 10, 20));
     }
 }
 
