@@ -15,7 +15,7 @@ public static class DataShowCommand
         var outFile = new Option<string>("--out") { Description = "The PNG file to write", Required = true };
         var count = new Option<int>("--count") { Description = "How many images", DefaultValueFactory = _ => 12 };
         var largest = new Option<bool>("--largest") { Description = "Draw only each image's largest object (the lesson-8 task)" };
-        var split = new Option<string?>("--split") { Description = "train, val, test or trainval (default: all images)" };
+        var split = new Option<string?>("--split") { Description = "train, val, test or trainval, or a .txt/.csv file listing the images (default: all images)" };
         var seed = new Option<int>("--seed") { Description = "Which images to pick (random, seeded)", DefaultValueFactory = _ => 0 };
         var command = new Command("show", "Draw a grid of images with their boxes and class labels.") { dataset, images, outFile, count, largest, split, seed };
         command.SetAction(parse => SpotterCli.Guard(error, () =>

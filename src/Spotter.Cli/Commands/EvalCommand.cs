@@ -12,7 +12,7 @@ public static class EvalCommand
     {
         var run = new Argument<string>("MODEL") { Description = "A run folder made by 'spotter train', its model.json, or a model.onnx from 'spotter export'" };
         var dataset = DataCommand.DatasetArgument();
-        var split = new Option<string>("--split") { Description = "train, val, test, trainval or all", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split") { Description = "train, val, test, trainval or all, or a .txt/.csv file listing the images", DefaultValueFactory = _ => "test" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 16, Description = "Batch size" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };

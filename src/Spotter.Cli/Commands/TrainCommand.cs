@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spotter.Data;
 using Spotter.Models.Largest;
 using Spotter.Models.Ssd;
 using Spotter.Training;
@@ -29,8 +30,8 @@ public static class TrainCommand
         var optimizer = EnumOption<OptimizerKind>("--optimizer", "Optimiser", defaults.Optimizer);
         var weightDecay = new Option<double>("--weight-decay") { DefaultValueFactory = _ => defaults.WeightDecay, Description = "Weight decay" };
         var clipNorm = new Option<double>("--clip-norm") { Description = "Clip the gradient norm to this (0: off)", DefaultValueFactory = _ => 0 };
-        var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on" };
-        var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on (a random 20% when the dataset has no splits)" };
+        var trainSplit = new Option<string>("--train-split") { DefaultValueFactory = _ => defaults.TrainSplit, Description = "Split to train on, or a .txt/.csv file listing its images" };
+        var validSplit = new Option<string>("--valid-split") { DefaultValueFactory = _ => defaults.ValidSplit, Description = "Split to validate on, or a .txt/.csv file listing its images (a random 20% when the dataset has no splits)" };
         var lrRatio = new Option<double>("--lr-ratio") { Description = "After unfreezing, each layer group learns this many times slower than the next (body lr/200 and lr/20, head lr/2 at 10; 1: one rate)", DefaultValueFactory = _ => defaults.LrRatio };
         var keepFrozen = new Option<int>("--keep-frozen") { Description = "Layer groups kept frozen after the frozen epochs: 1 keeps the stem and the stride-4/8 stages as ImageNet trained them: no gradients on the largest maps, so faster epochs; suits photos like ImageNet's, costs accuracy on others; 0 trains every layer", DefaultValueFactory = _ => defaults.KeepFrozen };
         var cycleMomentum = new Option<bool>("--cycle-momentum") { Description = "With one-cycle, also cycle the momentum (Adam's beta1) 0.95 -> 0.85 -> 0.95, against the rate (fastai's moms)" };
@@ -74,7 +75,7 @@ public static class TrainCommand
                 Schedule = EnumNames.Parse<ScheduleKind>(parse.GetValue(schedule)!, "--schedule"), CycleMomentum = parse.GetValue(cycleMomentum), Optimizer = EnumNames.Parse<OptimizerKind>(parse.GetValue(optimizer)!, "--optimizer"),
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
-                TrainSplit = parse.GetValue(trainSplit)!, ValidSplit = parse.GetValue(validSplit)!,
+                TrainSplit = SplitArgument(parse.GetValue(trainSplit)!), ValidSplit = SplitArgument(parse.GetValue(validSplit)!),
                 Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), Mosaic = parse.GetValue(mosaic), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
@@ -88,6 +89,9 @@ public static class TrainCommand
         }));
         return command;
     }
+
+    /// <summary>A split list file found from the working folder is recorded by its full path, so --resume and report find it from anywhere.</summary>
+    public static string SplitArgument(string split) => SplitList.IsListFile(split) && File.Exists(split) ? Path.GetFullPath(split) : split;
 
     /// <summary>--task, its choices from <see cref="ModelTask"/>.</summary>
     public static Option<string?> TaskOption()

@@ -6,7 +6,7 @@ namespace Spotter.Data;
 /// always uses the same seed, so train, eval and data show agree on which images are held out.
 /// A dataset with a train split and no val or test (one Roboflow folder, one COCO file) has its
 /// train images split that way, so validation never sees training images. valid and validation
-/// name the val split.
+/// name the val split. A split may also be a file that lists its images (<see cref="SplitList"/>).
 /// </summary>
 public static class DatasetSplits
 {
@@ -15,6 +15,7 @@ public static class DatasetSplits
 
     public static IReadOnlyList<ImageRecord> Select(Dataset dataset, string split)
     {
+        if (SplitList.IsListFile(split)) return SplitList.Select(dataset, split);
         if (!dataset.Splits.ContainsKey(split) && Formats.SplitNames.Canonical(split) == "val") split = "val";
         var heldOut = dataset.Splits.ContainsKey("val") || dataset.Splits.ContainsKey("test");
         if (split is "train" or "val" && dataset.Splits.ContainsKey("train") && !heldOut)
@@ -24,7 +25,7 @@ public static class DatasetSplits
         if (split == "trainval" && dataset.Splits.ContainsKey("train") && dataset.Splits.ContainsKey("val"))
             return dataset.Split("train").Concat(dataset.Split("val")).ToList();
         if (split is not ("train" or "val" or "test"))
-            throw new SpotterException($"unknown split '{split}'; choose train, val, test, trainval or all");
+            throw new SpotterException($"unknown split '{split}'; choose train, val, test, trainval or all, or give a .txt or .csv file that lists the images");
         if (dataset.Splits.Count > 0 && split == "val" && dataset.Splits.ContainsKey("test"))
             return dataset.Split("test");
         return RandomSplit(dataset.Images, split);

@@ -19,6 +19,7 @@ public sealed class TrainingData : IDisposable
         var unreadable = new List<DataProblem>();
         Train = Readable(DatasetSplits.Select(Dataset, config.TrainSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
         Valid = Readable(DatasetSplits.Select(Dataset, config.ValidSplit).Where(i => ModelSpec.CanUse(config.Task, i)).ToList(), unreadable);
+        CheckListedSplitsApart(config);
         Negatives = config.Negatives is { } background ? NegativeImages(background, unreadable) : [];
         Unreadable = unreadable;
         if (Train.Count == 0)
@@ -41,6 +42,20 @@ public sealed class TrainingData : IDisposable
         var prefetch = Runtime.Devices.Parse(config.Device).type == TorchSharp.DeviceType.CUDA;
         TrainLoader = new BatchLoader(TrainViews, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);
         ValidLoader = ValidViews.Count > 0 ? new BatchLoader(ValidViews, _store, AugmentOptions.None(config.Size), config.Batch, shuffle: false) : null;
+    }
+
+    /// <summary>
+    /// A split given as a list file must not share images with the other split: a training list
+    /// with the default validation (a random 20 % of a dataset without splits) would validate on
+    /// training images. Named splits may overlap on purpose (bccd's trainval holds val).
+    /// </summary>
+    private void CheckListedSplitsApart(TrainConfig config)
+    {
+        if (!SplitList.IsListFile(config.TrainSplit) && !SplitList.IsListFile(config.ValidSplit)) return;
+        var training = Train.Select(i => i.PixelsKey).ToHashSet();
+        var shared = Valid.Count(i => training.Contains(i.PixelsKey));
+        if (shared > 0)
+            throw new SpotterException($"--train-split {config.TrainSplit} and --valid-split {config.ValidSplit}: {shared} of the {Valid.Count} validation images are also training images; give a --valid-split that lists the held-out images");
     }
 
     /// <summary>The run's settings, with the input size chosen when it was to come from the data.</summary>

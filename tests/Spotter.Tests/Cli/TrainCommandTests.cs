@@ -156,6 +156,34 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Split_list_files_choose_the_images_to_train_validate_and_evaluate_on()
+    {
+        var names = Enumerable.Range(0, 24).Select(i => $"synthetic_{i:00000}").ToArray();
+        var trainList = Path.Combine(_root, "train_labels.csv"); // TensorFlow CSV: one row per object
+        File.WriteAllLines(trainList, ["filename,class", .. names[..16].SelectMany(n => new[] { $"{n}.png,shape", $"{n}.png,shape" })]);
+        var heldOut = Path.Combine(_root, "held.txt");
+        File.WriteAllLines(heldOut, names[16..]);
+
+        var run = Train("largest", "listed", "--lr", "1e-3", "--train-split", trainList, "--valid-split", heldOut);
+        var config = TrainConfig.Load(run);
+        Assert.Equal((trainList, heldOut), (config.TrainSplit, config.ValidSplit));
+        var (code, output, error) = Run("eval", run, _dataset, "--split", heldOut, "--json", "--device", "cpu");
+        Assert.True(code == 0, error);
+        using (var json = JsonDocument.Parse(output)) Assert.Equal(8, json.RootElement.GetProperty("images").GetInt32());
+
+        // A list that shares images with the validation split, and an entry that is no image: one line each, no folder.
+        var refused = Path.Combine(_root, "refused");
+        (code, _, error) = Run("train", _dataset, "--task", "largest", "--backbone", "tiny", "--train-split", trainList, "--valid-split", trainList, "--out", refused, "--device", "cpu");
+        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
+        Assert.Contains("16 of the 16 validation images are also training images", error);
+        File.AppendAllLines(heldOut, ["synthetic_99999"]);
+        (code, _, error) = Run("train", _dataset, "--task", "largest", "--backbone", "tiny", "--train-split", trainList, "--valid-split", heldOut, "--out", refused, "--device", "cpu");
+        Assert.Equal(1, code);
+        Assert.Contains($"{heldOut}:9: 'synthetic_99999' is not an image", error);
+        Assert.False(Directory.Exists(refused));
+    }
+
+    [Fact]
     public void An_interrupted_run_resumes_from_its_last_epoch_and_an_existing_run_is_not_overwritten()
     {
         var run = Path.Combine(_root, "resumable");

@@ -53,10 +53,11 @@ public sealed class TimeBudgetTests
         Assert.Equal(21, TimeBudget.Revise(planned: 20, done: 16, secondsPerEpoch: 50, remainingSeconds: 520, finishSeconds: 20));
         // Over budget: it shrinks by one.
         Assert.Equal(19, TimeBudget.Revise(20, 16, 50, 10, 20));
-        // On plan: unchanged (4 more fit: 16 + floor(200 / 50)).
+        // On plan, or one epoch off (noise): unchanged (16 + floor(200 / 50) = 20, 16 + floor(250 / 50) = 21).
         Assert.Equal(20, TimeBudget.Revise(20, 16, 50, 220, 20));
-        // Never below one more epoch than done.
-        Assert.Equal(19, TimeBudget.Revise(19, 18, 50, 10, 20));
+        Assert.Equal(20, TimeBudget.Revise(20, 16, 50, 270, 20));
+        // Over budget before the last epoch: it still runs, so the schedule ends.
+        Assert.Equal(19, TimeBudget.Revise(19, 18, 50, 0, 20));
     }
 }
 
