@@ -34,11 +34,47 @@ public static class EvalCommand
             var splitName = parse.GetValue(split)!;
             var report = DetectorEvaluation.Run(detector, data, splitName, Math.Max(1, parse.GetValue(batch)), Progress.Line(error, "images"),
                 problem => error.WriteLine($"spotter: warning: {problem}; left out of the evaluation"));
+            if (TrainingImagesAmong(parse.GetValue(run)!, parse.GetValue(dataset)!, data, splitName) is { Shared: > 0 } overlap)
+                error.WriteLine($"spotter: warning: {overlap.Shared} of the {overlap.Scored} images of '{splitName}' are in the run's training split '{overlap.TrainSplit}' (config.json): these are not held-out numbers");
             if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report.ToJson()));
             else Print(report, parse.GetValue(metric)!, data.Source, splitName, output);
             return SpotterCli.Success;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// How many of a split's images the model trained on, when it comes from a run folder whose
+    /// config.json names this dataset: a score on them is not a held-out number (a model trained
+    /// on Spotter's random 80 % of raccoon and scored on the published test list, say). Null when
+    /// the run's training images cannot be known.
+    /// </summary>
+    private static (int Shared, int Scored, string TrainSplit)? TrainingImagesAmong(string model, string datasetSpec, Dataset data, string split)
+    {
+        var folder = Directory.Exists(model) ? model : Path.GetDirectoryName(Path.GetFullPath(model))!;
+        if (!File.Exists(Path.Combine(folder, Training.TrainConfig.FileName))) return null;
+        try
+        {
+            var config = Training.TrainConfig.Load(folder);
+            if (!SameDataset(config.Dataset, datasetSpec)) return null;
+            var training = DatasetSplits.Select(data, config.TrainSplit).Select(i => i.Path).ToHashSet();
+            var scored = DatasetSplits.Select(data, split);
+            return (scored.Count(i => training.Contains(i.Path)), scored.Count, config.TrainSplit);
+        }
+        catch (SpotterException)
+        {
+            return null; // a damaged config.json or a training list that is gone: the model itself still scores
+        }
+    }
+
+    private static bool SameDataset(string configured, string given)
+    {
+        static string? Place(string spec)
+        {
+            if (!Path.Exists(spec) && spec.IndexOf(':') > 1) spec = spec[(spec.IndexOf(':') + 1)..]; // a voc:, coco: or yolo: prefix
+            return Path.Exists(spec) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec)) : null;
+        }
+        return configured == given || (Place(configured) is { } place && place == Place(given));
     }
 
     private static void Print(EvaluationReport report, string metric, string source, string split, TextWriter output)

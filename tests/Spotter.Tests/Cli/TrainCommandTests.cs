@@ -170,6 +170,10 @@ public sealed class TrainCommandTests : IDisposable
         var (code, output, error) = Run("eval", run, _dataset, "--split", heldOut, "--json", "--device", "cpu");
         Assert.True(code == 0, error);
         using (var json = JsonDocument.Parse(output)) Assert.Equal(8, json.RootElement.GetProperty("images").GetInt32());
+        Assert.DoesNotContain("training split", error);
+        (code, _, error) = Run("eval", run, _dataset, "--split", trainList, "--json", "--device", "cpu");
+        Assert.Equal(0, code); // scoring training images can be meant, but is not a held-out number: said once
+        Assert.Contains($"warning: 16 of the 16 images of '{trainList}' are in the run's training split", error);
 
         // A list that shares images with the validation split, and an entry that is no image: one line each, no folder.
         var refused = Path.Combine(_root, "refused");
