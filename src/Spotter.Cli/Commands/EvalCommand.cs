@@ -56,25 +56,14 @@ public static class EvalCommand
         try
         {
             var config = Training.TrainConfig.Load(folder);
-            if (!SameDataset(config.Dataset, datasetSpec)) return null;
-            var training = DatasetSplits.Select(data, config.TrainSplit).Select(i => i.Path).ToHashSet();
+            if (config.Dataset != datasetSpec && (DatasetLoader.Location(config.Dataset) is not { } trained || trained != DatasetLoader.Location(datasetSpec))) return null;
             var scored = DatasetSplits.Select(data, split);
-            return (scored.Count(i => training.Contains(i.Path)), scored.Count, config.TrainSplit);
+            return (DatasetSplits.CountShared(DatasetSplits.Select(data, config.TrainSplit), scored), scored.Count, config.TrainSplit);
         }
         catch (SpotterException)
         {
             return null; // a damaged config.json or a training list that is gone: the model itself still scores
         }
-    }
-
-    private static bool SameDataset(string configured, string given)
-    {
-        static string? Place(string spec)
-        {
-            if (!Path.Exists(spec) && spec.IndexOf(':') > 1) spec = spec[(spec.IndexOf(':') + 1)..]; // a voc:, coco: or yolo: prefix
-            return Path.Exists(spec) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec)) : null;
-        }
-        return configured == given || (Place(configured) is { } place && place == Place(given));
     }
 
     private static void Print(EvaluationReport report, string metric, string source, string split, TextWriter output)

@@ -48,6 +48,13 @@ public static class DatasetLoader
         return found[0].Load(imageFolder);
     }
 
+    /// <summary>The full path of the folder or file a dataset argument names (its voc:/coco:/yolo: prefix dropped); null for synthetic data or a path that does not exist.</summary>
+    public static string? Location(string spec)
+    {
+        var path = SplitPrefix(spec).Path;
+        return Path.Exists(path) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)) : null;
+    }
+
     private static (string? Format, string Path) SplitPrefix(string spec)
     {
         foreach (var format in new[] { "voc", "coco", "yolo" })

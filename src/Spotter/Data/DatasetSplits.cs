@@ -31,6 +31,13 @@ public static class DatasetSplits
         return RandomSplit(dataset.Images, split);
     }
 
+    /// <summary>How many images of <paramref name="other"/> are also in <paramref name="images"/> (the same file).</summary>
+    public static int CountShared(IEnumerable<ImageRecord> images, IEnumerable<ImageRecord> other)
+    {
+        var files = images.Select(i => i.Path).ToHashSet();
+        return other.Count(i => files.Contains(i.Path));
+    }
+
     private static IReadOnlyList<ImageRecord> RandomSplit(IReadOnlyList<ImageRecord> images, string split)
     {
         var shuffled = images.OrderBy(i => i.Id, StringComparer.Ordinal).ToArray();

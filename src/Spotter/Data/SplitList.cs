@@ -112,7 +112,11 @@ public static partial class SplitList
     [System.Text.RegularExpressions.GeneratedRegex(@"\s+(-?1|0)$")]
     private static partial System.Text.RegularExpressions.Regex VocFlag();
 
-    /// <summary>Finds an image by id, by file name, or by a path that its file's path ends with.</summary>
+    /// <summary>
+    /// Finds an image by id, by file name, or by a path that its file's path ends with. Unlike the
+    /// readers' ImageIndex (files on disk, the first of equal names wins), a name that fits two
+    /// images is reported, so a list never picks the wrong one of Roboflow's train/ and valid/.
+    /// </summary>
     private sealed class ImageLookup(IReadOnlyList<ImageRecord> images)
     {
         private readonly ILookup<string, ImageRecord> _byId = images.ToLookup(i => i.Id, StringComparer.Ordinal);

@@ -52,9 +52,7 @@ public sealed class TrainingData : IDisposable
     private void CheckListedSplitsApart(TrainConfig config)
     {
         if (!SplitList.IsListFile(config.TrainSplit) && !SplitList.IsListFile(config.ValidSplit)) return;
-        var training = Train.Select(i => i.PixelsKey).ToHashSet();
-        var shared = Valid.Count(i => training.Contains(i.PixelsKey));
-        if (shared > 0)
+        if (DatasetSplits.CountShared(Train, Valid) is var shared and > 0)
             throw new SpotterException($"--train-split {config.TrainSplit} and --valid-split {config.ValidSplit}: {shared} of the {Valid.Count} validation images are also training images; give a --valid-split that lists the held-out images");
     }
 

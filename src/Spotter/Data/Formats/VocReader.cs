@@ -127,7 +127,7 @@ public static class VocReader
         foreach (var file in lists)
         {
             var split = Path.GetFileNameWithoutExtension(file);
-            var ids = File.ReadLines(file).Select(l => l.Trim().Split(' ', 2)[0]).Where(l => l.Length > 0).ToList();
+            var ids = SplitList.Read(file).Select(e => e.Entry).ToList();
             var unknown = ids.Where(id => !builder.HasImage(id)).ToList();
             if (unknown.Count > 0)
                 builder.Warn(file, $"{unknown.Count} listed id(s) have no usable annotation (e.g. {unknown[0]}); left out of '{split}'");
