@@ -217,27 +217,32 @@ public sealed class Learner : IDisposable
     public int SkippedSteps { get; private set; }
 
     /// <summary>
-    /// <see cref="ForwardBackward"/>'s loss, computed again when libtorch read a scalar that was
-    /// already freed. TorchSharp 0.107 makes implicit scalars (the 1 in <c>a + b</c>) that nothing
-    /// references during the native call, so the finalizer thread can free one while libtorch reads
-    /// it; the call then fails in c10/core/Scalar.h ("Expected false to be true"). Seen once in the
-    /// last epoch of a 20-minute bccd run, which it ended. The weights and the optimiser's state have
-    /// not moved yet at that point (gradients are zeroed again), so the step can simply be repeated.
+    /// <paramref name="compute"/>'s result, computed again (at most <see cref="MaxRecomputations"/>
+    /// times, each counted by <paramref name="onRepeat"/>) when libtorch read a scalar that was already
+    /// freed. TorchSharp 0.107 makes implicit scalars (the 1 in <c>a + b</c>) that nothing references
+    /// during the native call, so the finalizer thread can free one while libtorch reads it; the call
+    /// then fails in c10/core/Scalar.h ("Expected false to be true", "Unknown scalar type"). Seen in
+    /// the last epoch of a 20-minute bccd run (a training step) and after the first epoch of a raccoon
+    /// run (the validation loss), each of which it ended. Both are safe to repeat: a step fails before
+    /// the weights and the optimiser's state move (gradients are zeroed again), and a validation pass
+    /// starts from fresh metrics.
     /// </summary>
-    private float GuardedForwardBackward(Batch batch)
+    private static T RepeatedOnFreedScalar<T>(Func<T> compute, Action onRepeat)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return ForwardBackward(batch).item<float>();
+                return compute();
             }
             catch (ExternalException e) when (attempt < MaxRecomputations && IsFreedScalar(e))
             {
-                RecomputedSteps++;
+                onRepeat();
             }
         }
     }
+
+    private float GuardedForwardBackward(Batch batch) => RepeatedOnFreedScalar(() => ForwardBackward(batch).item<float>(), () => RecomputedSteps++);
 
     /// <summary>Whether libtorch failed converting a scalar (the sign of one freed during the call).</summary>
     internal static bool IsFreedScalar(Exception e) => e.Message.Contains("c10/core/Scalar.h", StringComparison.Ordinal);
@@ -287,8 +292,12 @@ public sealed class Learner : IDisposable
     public IReadOnlyDictionary<string, double> Validate()
     {
         if (_valid is not { } valid) return new Dictionary<string, double>();
-        return WithEvaluationWeights(() => ValidateWeightsInModel(valid));
+        // A pass that read a freed scalar is done again from the start, with fresh metrics.
+        return WithEvaluationWeights(() => RepeatedOnFreedScalar(() => ValidateWeightsInModel(valid), () => RepeatedValidations++));
     }
+
+    /// <summary>Validation passes done again because libtorch read a freed scalar (<see cref="RepeatedOnFreedScalar"/>).</summary>
+    public int RepeatedValidations { get; private set; }
 
     private IReadOnlyDictionary<string, double> ValidateWeightsInModel(BatchLoader valid)
     {

@@ -182,6 +182,51 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.False(Learner.IsFreedScalar(new System.Runtime.InteropServices.ExternalException("shape '[2, 3]' is invalid for input of size 5")));
     }
 
+    [Fact]
+    public void A_validation_pass_that_read_a_freed_scalar_is_done_again_from_the_start()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var loader = fixture.Loader(8, batch: 4);
+        using var clean = new Learner(model, loader, loader);
+        var expected = clean.Validate();
+        // The second batch of the first pass fails as libtorch does when it reads a freed scalar.
+        var faulty = new MetricsFailingOnce(model, failingBatch: 1, new System.Runtime.InteropServices.ExternalException(
+            "Unknown scalar type.\nException raised from type at /pytorch/c10/core/Scalar.h:339 (most recent call first):"));
+        using var learner = new Learner(faulty, loader, loader);
+
+        var metrics = learner.Validate();
+
+        Assert.Equal(1, learner.RepeatedValidations);
+        Assert.Equal(expected, metrics); // the first pass's first batch is not counted twice
+        // Any other failure ends validation.
+        var broken = new MetricsFailingOnce(model, failingBatch: 0, new InvalidOperationException("a bug"));
+        using var other = new Learner(broken, loader, loader);
+        Assert.Throws<InvalidOperationException>(() => other.Validate());
+    }
+
+    /// <summary>A model whose first validation pass throws <paramref name="error"/> at one batch; later passes are clean.</summary>
+    private sealed class MetricsFailingOnce(ITrainable inner, int failingBatch, Exception error) : ITrainable
+    {
+        private int _passes;
+        public nn.Module<Tensor, Tensor> Module => inner.Module;
+        public IReadOnlyList<IReadOnlyList<nn.Module>> LayerGroups => inner.LayerGroups;
+        public Tensor Loss(Tensor output, Spotter.Data.Loading.Batch batch) => inner.Loss(output, batch);
+        public IMetrics NewMetrics() => _passes++ == 0 ? new Failing(inner.NewMetrics(), failingBatch, error) : inner.NewMetrics();
+
+        private sealed class Failing(IMetrics metrics, int failingBatch, Exception error) : IMetrics
+        {
+            private int _batches;
+            public (string Name, bool HigherIsBetter) Primary => metrics.Primary;
+            public IReadOnlyDictionary<string, double> Result() => metrics.Result();
+
+            public void Add(Tensor output, Spotter.Data.Loading.Batch batch)
+            {
+                if (_batches++ == failingBatch) throw error;
+                metrics.Add(output, batch);
+            }
+        }
+    }
+
     /// <summary>
     /// A term whose value is 0 but whose gradient is NaN (the square root of a negative number
     /// behind a where that never picks it): what a faulty backward kernel does.
