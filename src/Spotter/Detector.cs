@@ -63,7 +63,7 @@ public sealed class Detector : DetectorBase
         lock (_gate)
         {
             _model.Module.eval();
-            return _model.PredictBatch(images.to(_device));
+            return Scalars.RepeatedOnFreed(() => _model.PredictBatch(images.to(_device))); // a prediction changes nothing: safe to repeat
         }
     }
 

@@ -56,7 +56,7 @@ public static class EvalCommand
         try
         {
             var config = Training.TrainConfig.Load(folder);
-            if (config.Dataset != datasetSpec && (DatasetLoader.Location(config.Dataset) is not { } trained || trained != DatasetLoader.Location(datasetSpec))) return null;
+            if (!DatasetLoader.SameData(config.Dataset, datasetSpec)) return null;
             var scored = DatasetSplits.Select(data, split);
             return (DatasetSplits.CountShared(DatasetSplits.Select(data, config.TrainSplit), scored), scored.Count, config.TrainSplit);
         }

@@ -24,7 +24,7 @@ public static class ReportCommand
             if (!Directory.Exists(folder)) throw new SpotterException($"{folder}: no such run folder");
             var config = File.Exists(Path.Combine(folder, TrainConfig.FileName)) ? TrainConfig.Load(folder) : null;
             var datasetSpec = parse.GetValue(dataset) ?? config?.Dataset ?? throw new SpotterException($"{folder}: no config.json to find the dataset in; give DATASET");
-            if (parse.GetValue(dataset) is null && !datasetSpec.StartsWith("synthetic", StringComparison.Ordinal) && DatasetLoader.Location(datasetSpec) is null)
+            if (parse.GetValue(dataset) is null && !DatasetLoader.IsSynthetic(datasetSpec) && DatasetLoader.Location(datasetSpec) is null)
                 throw new SpotterException($"{folder}: the run's dataset '{datasetSpec}' (config.json) is not found from here; give DATASET");
             var data = DatasetLoader.Load(datasetSpec, parse.GetValue(images) ?? (parse.GetValue(dataset) is null ? config?.ImageFolder : null));
             var splitName = parse.GetValue(split) ?? config?.ValidSplit ?? "val";

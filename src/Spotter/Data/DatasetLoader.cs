@@ -13,8 +13,7 @@ public static class DatasetLoader
 {
     public static Dataset Load(string spec, string? imageFolder = null)
     {
-        if (spec == "synthetic" || spec.StartsWith("synthetic:", StringComparison.Ordinal))
-            return SyntheticDataset.Load(SyntheticOptions.Parse(spec));
+        if (IsSynthetic(spec)) return SyntheticDataset.Load(SyntheticOptions.Parse(spec));
         var (format, path) = SplitPrefix(spec);
         if (imageFolder is not null && !Directory.Exists(imageFolder)) throw new SpotterException($"{imageFolder}: --images folder not found");
         if (Directory.Exists(path)) return LoadFolder(spec, path, format, imageFolder);
@@ -46,6 +45,21 @@ public static class DatasetLoader
             throw new SpotterException($"{path}: holds more than one dataset: {string.Join("; ", found.Select(f => $"{f.Format} ({f.Description})"))}; " +
                 $"say which with {string.Join(" or ", found.Select(f => f.Format + ":" + path))}");
         return found[0].Load(imageFolder);
+    }
+
+    /// <summary>Whether a dataset argument names generated scenes: <c>synthetic</c> or <c>synthetic:OPTIONS</c>.</summary>
+    public static bool IsSynthetic(string spec) => spec == "synthetic" || spec.StartsWith("synthetic:", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether two dataset arguments name the same images: the same folder or file however it is
+    /// written, or the same synthetic scenes (<c>synthetic</c> and <c>synthetic:count=1000</c> are one set).
+    /// </summary>
+    public static bool SameData(string spec, string other)
+    {
+        if (spec == other) return true;
+        if (IsSynthetic(spec) || IsSynthetic(other))
+            return IsSynthetic(spec) && IsSynthetic(other) && SyntheticOptions.Parse(spec) == SyntheticOptions.Parse(other);
+        return Location(spec) is { } location && location == Location(other);
     }
 
     /// <summary>The full path of the folder or file a dataset argument names (its voc:/coco:/yolo: prefix dropped); null for synthetic data or a path that does not exist.</summary>

@@ -41,9 +41,13 @@ public static class DetectFiles
         var results = new List<ImageDetections>(files.Count);
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var done = 0;
+        // A lone file that cannot be read is the command's error, said once; among several it is skipped.
+        Action<string> unreadable = files.Count == 1
+            ? message => throw new SpotterException(message)
+            : message => skipped?.Invoke($"{message}; skipped");
         foreach (var batch in files.Chunk(Math.Max(1, batchSize)))
         {
-            var (chunk, decoded) = DecodeReadable(batch, detector.DecodeSize, skipped, warning);
+            var (chunk, decoded) = DecodeReadable(batch, detector.DecodeSize, unreadable, warning);
             try
             {
                 var found = detector.DetectDecoded(decoded, threshold);
@@ -64,14 +68,14 @@ public static class DetectFiles
             done += batch.Length;
             progress?.Invoke(done, files.Count);
         }
-        if (results.Count == 0) throw new SpotterException(files.Count == 1 ? $"{files[0]}: cannot be read" : $"none of the {files.Count} images could be read");
+        if (results.Count == 0) throw new SpotterException($"none of the {files.Count} images could be read");
         AtomicFile.WriteAllText(Path.Combine(outFolder, ImageDetections.FileName), ImageDetections.ToJson(results));
         return results;
     }
 
-    /// <summary>The files that decode, decoded as every prediction path does; the others are reported to <paramref name="skipped"/>.</summary>
+    /// <summary>The files that decode, decoded as every prediction path does; why each other one cannot be read goes to <paramref name="unreadable"/>.</summary>
     private static (string[] Paths, List<DecodedImage> Images) DecodeReadable(IReadOnlyList<string> paths, int decodeSize,
-        Action<string>? skipped, Action<string>? warning)
+        Action<string> unreadable, Action<string>? warning)
     {
         var kept = new List<string>(paths.Count);
         var bitmaps = new List<DecodedImage>(paths.Count);
@@ -87,7 +91,7 @@ public static class DetectFiles
             }
             catch (SpotterException e)
             {
-                skipped?.Invoke($"{e.Message}; skipped");
+                unreadable(e.Message);
             }
         }
         return (kept.ToArray(), bitmaps);

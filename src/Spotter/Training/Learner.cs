@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Spotter.Data.Loading;
 using Spotter.Models.Backbones;
 using Spotter.Runtime;
@@ -217,35 +216,11 @@ public sealed class Learner : IDisposable
     public int SkippedSteps { get; private set; }
 
     /// <summary>
-    /// <paramref name="compute"/>'s result, computed again (at most <see cref="MaxRecomputations"/>
-    /// times, each counted by <paramref name="onRepeat"/>) when libtorch read a scalar that was already
-    /// freed. TorchSharp 0.107 makes implicit scalars (the 1 in <c>a + b</c>) that nothing references
-    /// during the native call, so the finalizer thread can free one while libtorch reads it; the call
-    /// then fails in c10/core/Scalar.h ("Expected false to be true", "Unknown scalar type"). Seen in
-    /// the last epoch of a 20-minute bccd run (a training step) and after the first epoch of a raccoon
-    /// run (the validation loss), each of which it ended. Both are safe to repeat: a step fails before
-    /// the weights and the optimiser's state move (gradients are zeroed again), and a validation pass
-    /// starts from fresh metrics.
+    /// A step that read a freed scalar (<see cref="Scalars.RepeatedOnFreed"/>) failed before the
+    /// weights and the optimiser's state moved, and is computed again (gradients zeroed again).
+    /// Seen in the last epoch of a 20-minute bccd run, which it ended.
     /// </summary>
-    private static T RepeatedOnFreedScalar<T>(Func<T> compute, Action onRepeat)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return compute();
-            }
-            catch (ExternalException e) when (attempt < MaxRecomputations && IsFreedScalar(e))
-            {
-                onRepeat();
-            }
-        }
-    }
-
-    private float GuardedForwardBackward(Batch batch) => RepeatedOnFreedScalar(() => ForwardBackward(batch).item<float>(), () => RecomputedSteps++);
-
-    /// <summary>Whether libtorch failed converting a scalar (the sign of one freed during the call).</summary>
-    internal static bool IsFreedScalar(Exception e) => e.Message.Contains("c10/core/Scalar.h", StringComparison.Ordinal);
+    private float GuardedForwardBackward(Batch batch) => Scalars.RepeatedOnFreed(() => ForwardBackward(batch).item<float>(), () => RecomputedSteps++);
 
     private Tensor ForwardBackward(Batch batch)
     {
@@ -293,10 +268,10 @@ public sealed class Learner : IDisposable
     {
         if (_valid is not { } valid) return new Dictionary<string, double>();
         // A pass that read a freed scalar is done again from the start, with fresh metrics.
-        return WithEvaluationWeights(() => RepeatedOnFreedScalar(() => ValidateWeightsInModel(valid), () => RepeatedValidations++));
+        return WithEvaluationWeights(() => Scalars.RepeatedOnFreed(() => ValidateWeightsInModel(valid), () => RepeatedValidations++));
     }
 
-    /// <summary>Validation passes done again because libtorch read a freed scalar (<see cref="RepeatedOnFreedScalar"/>).</summary>
+    /// <summary>Validation passes done again because libtorch read a freed scalar (<see cref="Scalars.RepeatedOnFreed"/>).</summary>
     public int RepeatedValidations { get; private set; }
 
     private IReadOnlyDictionary<string, double> ValidateWeightsInModel(BatchLoader valid)

@@ -107,9 +107,21 @@ public sealed class BrokenInputTests(TrainingFixture fixture) : IClassFixture<Tr
         var (code, _, error) = CliRunner.Run("detect", SaveModel(), bomb, "--out", At("out"), "--device", "cpu");
 
         Assert.Equal(1, code);
-        Assert.Contains("bomb.png: the image is 30000x30000 (900 MP), over the 100 MP limit", error);
-        Assert.DoesNotContain("internal error", error);
+        AssertOneLine(error, "bomb.png: the image is 30000x30000 (900 MP), over the 100 MP limit");
         Assert.False(Directory.Exists(At("out")), "a failed detect removes the folder it made");
+    }
+
+    [Fact]
+    public void Detect_on_one_file_that_is_not_an_image_says_so_in_one_line_and_leaves_no_output_folder()
+    {
+        File.WriteAllText(At("text.jpg"), "not an image");
+
+        var (code, _, error) = CliRunner.Run("detect", SaveModel(), At("text.jpg"), "--out", At("out"), "--device", "cpu");
+
+        Assert.Equal(1, code);
+        AssertOneLine(error, "text.jpg: not a readable image");
+        Assert.DoesNotContain("warning", error);
+        Assert.False(Directory.Exists(At("out")));
     }
 
     [Fact]

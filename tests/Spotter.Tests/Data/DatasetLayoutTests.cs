@@ -247,4 +247,17 @@ public sealed class DatasetLayoutTests : IDisposable
         Assert.Contains("--all", grouped.Output);
         Assert.Equal(10, all.Output.Split('\n').Count(l => l.Contains("not found; image skipped")));
     }
+
+    [Fact]
+    public void Two_dataset_arguments_are_the_same_data_when_they_name_the_same_scenes_or_the_same_folder()
+    {
+        Text("set/labels.json", "{}");
+        Assert.True(DatasetLoader.SameData("synthetic", "synthetic:count=1000"));
+        Assert.True(DatasetLoader.SameData("synthetic:1000", "synthetic:seed=0,size=256"));
+        Assert.False(DatasetLoader.SameData("synthetic", "synthetic:count=200"));
+        Assert.False(DatasetLoader.SameData("synthetic", At("set")));
+        Assert.True(DatasetLoader.SameData(At("set"), "coco:" + At("set") + Path.DirectorySeparatorChar));
+        Assert.False(DatasetLoader.SameData(At("set"), At("set/labels.json")));
+        Assert.False(DatasetLoader.SameData(At("gone"), At("gone/")));
+    }
 }
