@@ -12,6 +12,7 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- optimizer-state RUN
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] MODEL_FOLDER...
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- validation-profile RUN [--channels-last]
     public static void Main(string[] args)
     {
         if (args.Length >= 2 && args[0] == "probe")
@@ -44,6 +45,11 @@ public static class Program
         if (args.Length == 4 && args[0] == "background-crops")
         {
             BackgroundCrops.Run(args[1], args[2], args[3]);
+            return;
+        }
+        if (args.Length >= 2 && args[0] == "validation-profile")
+        {
+            ValidationProfile.Run(args[1], args.Contains("--channels-last"));
             return;
         }
         if (args.Length >= 3 && args[0] == "norm-recalibration")
