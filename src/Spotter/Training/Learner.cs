@@ -267,7 +267,8 @@ public sealed class Learner : IDisposable
     public IReadOnlyDictionary<string, double> Validate()
     {
         if (_valid is not { } valid) return new Dictionary<string, double>();
-        // A pass that read a freed scalar is done again from the start, with fresh metrics.
+        // A pass that read a freed scalar is done again from the start, with fresh metrics
+        // (seen in the validation loss after a raccoon run's first epoch, which it ended).
         return WithEvaluationWeights(() => Scalars.RepeatedOnFreed(() => ValidateWeightsInModel(valid), () => RepeatedValidations++));
     }
 
