@@ -8,7 +8,7 @@ namespace Spotter.Cli.Commands;
 /// </summary>
 public sealed class ConsoleReporter(TextWriter output, TextWriter progress, bool interactive) : ITrainingReporter
 {
-    private bool _headerWritten;
+    private List<string>? _metricNames;
 
     public void Message(string text) => output.WriteLine(text);
 
@@ -23,12 +23,14 @@ public sealed class ConsoleReporter(TextWriter output, TextWriter progress, bool
 
     public void AfterEpoch(Learner learner, EpochRecord r)
     {
-        var names = r.Metrics.Keys.ToList();
-        if (!_headerWritten)
+        if (_metricNames is null)
         {
-            output.WriteLine($"{"epoch",5}  {"phase",-8}  {"train_loss",10}  {string.Join("  ", names.Select(n => $"{n,10}"))}  {"lr",9}  {"time",6}");
-            _headerWritten = true;
+            // A run's first epoch is always validated (ValidationSchedule); a resumed run's is in its history.
+            _metricNames = (learner.History.FirstOrDefault(h => h.Validated) ?? r).Metrics.Keys.ToList();
+            output.WriteLine($"{"epoch",5}  {"phase",-8}  {"train_loss",10}  {string.Join("  ", _metricNames.Select(n => $"{n,10}"))}  {"lr",9}  {"time",6}");
         }
-        output.WriteLine($"{r.Epoch,5}  {r.Phase,-8}  {r.TrainLoss,10:0.####}  {string.Join("  ", names.Select(n => $"{r.Metrics[n],10:0.####}"))}  {r.HeadLearningRate,9:0.##e+0}  {r.Seconds,5:0}s");
+        // An epoch without validation (--validate-every) shows dashes.
+        var values = _metricNames.Select(n => r.Metrics.TryGetValue(n, out var v) ? $"{v,10:0.####}" : $"{"-",10}");
+        output.WriteLine($"{r.Epoch,5}  {r.Phase,-8}  {r.TrainLoss,10:0.####}  {string.Join("  ", values)}  {r.HeadLearningRate,9:0.##e+0}  {r.Seconds,5:0}s");
     }
 }

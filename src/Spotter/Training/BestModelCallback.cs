@@ -7,7 +7,7 @@ namespace Spotter.Training;
 /// <summary>
 /// Keeps the best model by the validation metric (saving it through <paramref name="saveBest"/>),
 /// saves a resumable checkpoint after every epoch, and stops early after <paramref name="patience"/>
-/// epochs without improvement (0: never).
+/// validated epochs without improvement (0: never).
 /// </summary>
 public sealed class BestModelCallback(string metric, bool higherIsBetter, Action saveBest, string checkpointFolder, int patience, double? best = null) : ILearnerCallback
 {
@@ -20,7 +20,16 @@ public sealed class BestModelCallback(string metric, bool higherIsBetter, Action
 
     public void AfterEpoch(Learner learner, EpochRecord record)
     {
-        if (record.Metrics.TryGetValue(metric, out var value) && double.IsFinite(value) && IsBetter(value))
+        if (!record.Validated)
+        {
+            // An epoch without a validation pass (--validate-every) neither improves nor counts against patience.
+            if (!_saved && Best is null)
+            {
+                saveBest(); // a run stopped before its first validation still leaves a model
+                _saved = true;
+            }
+        }
+        else if (record.Metrics.TryGetValue(metric, out var value) && double.IsFinite(value) && IsBetter(value))
         {
             Best = value;
             _sinceBest = 0;

@@ -96,8 +96,13 @@ public sealed class Learner : IDisposable
     /// is stretched or shrunk to it (a time budget re-planned from measured epochs).
     /// </param>
     /// <param name="closeMosaic">The fit's last epochs (<see cref="Mosaic.ClosingEpochs"/>) train without mosaics, on views like the ones the model will see.</param>
+    /// <param name="validates">
+    /// Given an epoch of this fit (0-based) and the fit's epoch count, whether it ends with a
+    /// validation pass (<see cref="ValidationSchedule"/>); an epoch without one has no metrics.
+    /// Null: every epoch.
+    /// </param>
     public IReadOnlyList<EpochRecord> Fit(int epochs, IReadOnlyList<double> maxLearningRates, LrSchedule schedule, string phase = "fit", int startEpoch = 0,
-        Func<int, int?>? revisePlan = null, bool closeMosaic = false)
+        Func<int, int?>? revisePlan = null, bool closeMosaic = false, Func<int, int, bool>? validates = null)
     {
         var lrs = ExpandLearningRates(maxLearningRates);
         var totalSteps = (long)epochs * _train.BatchCount;
@@ -114,7 +119,7 @@ public sealed class Learner : IDisposable
             if (!double.IsFinite(trainLoss))
                 throw new SpotterException($"training diverged: the loss became {trainLoss} in epoch {epoch + 1}; try a lower --lr (the head's peak rate was {headLr:0.###e+0})");
             var validating = Stopwatch.StartNew();
-            var metrics = Validate();
+            var metrics = validates?.Invoke(e, epochs) ?? true ? Validate() : new Dictionary<string, double>();
             var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr, validating.Elapsed.TotalSeconds);
             History.Add(record);
             records.Add(record);

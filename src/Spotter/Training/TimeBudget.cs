@@ -32,31 +32,44 @@ public static partial class TimeBudget
     private static partial Regex Pattern();
 
     /// <summary>
-    /// Epochs of the second phase that fit in <paramref name="remainingSeconds"/>: each costs its
-    /// steps plus a validation pass; the end of the run (reloading the best model, measuring it
-    /// through the prediction path, drawing samples) is reserved first. At least one.
+    /// What the second phase's epochs cost: each its steps and checkpoint (<see cref="Seconds"/>),
+    /// and those the schedule validates a validation pass as well.
     /// </summary>
-    public static int EpochsThatFit(double remainingSeconds, double stepSeconds, int stepsPerEpoch, double validationSeconds, double finishSeconds)
+    public sealed record EpochCost(double Seconds, double ValidationSeconds, ValidationSchedule Validation)
     {
-        var epochSeconds = stepSeconds * stepsPerEpoch + validationSeconds;
-        if (epochSeconds <= 0) return 1;
-        return Math.Max(1, (int)Math.Floor((remainingSeconds - finishSeconds) / epochSeconds));
+        /// <summary>Seconds for epochs <paramref name="from"/> to <paramref name="to"/> (exclusive) of a phase that ends with them.</summary>
+        public double Of(int from, int to) => (to - from) * Seconds + Validation.Count(from, to, lastPhase: true) * ValidationSeconds;
+
+        /// <summary>The most epochs after <paramref name="done"/> that fit in <paramref name="seconds"/>, the phase ending with them; at least one.</summary>
+        public int MoreThatFit(int done, double seconds)
+        {
+            if (Seconds <= 0) return 1;
+            var more = (int)Math.Clamp(Math.Floor(seconds / Seconds), 1, 10_000);
+            while (more > 1 && Of(done, done + more) > seconds) more--;
+            return more;
+        }
     }
 
     /// <summary>
-    /// The second phase's epoch count after <paramref name="done"/> of <paramref name="planned"/>
-    /// epochs, which typically took <paramref name="secondsPerEpoch"/> of wall-clock time each
-    /// (steps, validation, checkpoint): as many more as fit in <paramref name="remainingSeconds"/>
-    /// after the end of the run, at least one more. In the first three quarters of the plan the
-    /// count moves to what fits; later by one epoch per revision at most, and only when what fits
-    /// is two or more epochs away, so the end follows a machine that sped up or slowed down late (a
-    /// plan frozen at three quarters ended a 15-minute run at 92 %) while one-cycle's nearly
-    /// annealed rate moves by a few hundredths of its peak.
+    /// Epochs of the second phase that fit in <paramref name="remainingSeconds"/> at <paramref name="cost"/>;
+    /// the end of the run (reloading the best model, measuring it through the prediction path,
+    /// drawing samples) is reserved first. At least one.
     /// </summary>
-    public static int Revise(int planned, int done, double secondsPerEpoch, double remainingSeconds, double finishSeconds)
+    public static int EpochsThatFit(double remainingSeconds, EpochCost cost, double finishSeconds) => cost.MoreThatFit(0, remainingSeconds - finishSeconds);
+
+    /// <summary>
+    /// The second phase's epoch count after <paramref name="done"/> of <paramref name="planned"/>
+    /// epochs, which cost what <paramref name="cost"/> says (measured wall-clock time): as many
+    /// more as fit in <paramref name="remainingSeconds"/> after the end of the run, at least one
+    /// more. In the first three quarters of the plan the count moves to what fits; later by one
+    /// epoch per revision at most, and only when what fits is two or more epochs away, so the end
+    /// follows a machine that sped up or slowed down late (a plan frozen at three quarters ended a
+    /// 15-minute run at 92 %) while one-cycle's nearly annealed rate moves by a few hundredths of its peak.
+    /// </summary>
+    public static int Revise(int planned, int done, EpochCost cost, double remainingSeconds, double finishSeconds)
     {
-        if (done >= planned || secondsPerEpoch <= 0) return planned;
-        var fit = done + Math.Max(1, (int)Math.Floor((remainingSeconds - finishSeconds) / secondsPerEpoch));
+        if (done >= planned || cost.Seconds <= 0) return planned;
+        var fit = done + cost.MoreThatFit(done, remainingSeconds - finishSeconds);
         if (4 * done <= 3 * planned) return fit;
         // A one-epoch difference is the noise of a shared machine (a 15-minute raccoon run swung 48, 49, 48, 49 on it).
         return Math.Abs(fit - planned) <= 1 ? planned : Math.Clamp(fit, planned - 1, planned + 1);

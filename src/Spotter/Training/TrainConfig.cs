@@ -80,6 +80,13 @@ public sealed record TrainConfig
     /// this many epochs' steps, instead of the last step's weights (<see cref="WeightAverage"/>); 0: off.
     /// </summary>
     [JsonPropertyName("ema_epochs")] public double EmaEpochs { get; init => field = Check.Between(value, 0, 1000, "--ema"); }
+    /// <summary>
+    /// <c>--validate-every</c>: which epochs end with a validation pass (<see cref="ValidationSchedule"/>);
+    /// the CLI makes it <see cref="ValidationSchedule.BudgetedEvery"/> under <c>--time</c>. Runs
+    /// recorded before it existed validated every epoch, and resume so.
+    /// </summary>
+    [JsonPropertyName("validate_every")] public int ValidateEvery { get; init => field = Check.AtLeast(value, 1, "--validate-every"); } = 1;
+    [JsonIgnore] public ValidationSchedule Validation => new(ValidateEvery);
     [JsonPropertyName("patience")] public int Patience { get; init => field = Check.AtLeast(value, 0, "--patience"); }
     /// <summary>A wall-clock budget for the whole run (<c>--time</c>); the unfrozen epochs are then planned to fit it (see <see cref="TimeBudget"/>).</summary>
     [JsonPropertyName("time_budget_seconds")] public double? TimeBudgetSeconds { get; init => field = value is { } v ? Check.Positive(v, "--time") : null; }

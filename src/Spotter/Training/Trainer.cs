@@ -145,7 +145,9 @@ public static class Trainer
         {
             learner.Freeze();
             reporter.Message($"Phase 1: body frozen, head at lr {lr:0.###e+0}, {config.FreezeEpochs} epoch(s)");
-            learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done, closeMosaic: config.Epochs == config.FreezeEpochs); // mosaics close in the run's last phase
+            var onlyPhase = config.Epochs == config.FreezeEpochs; // mosaics close, and validation gathers, in the run's last phase
+            learner.Fit(config.FreezeEpochs, [lr], schedule, "frozen", startEpoch: done, closeMosaic: onlyPhase,
+                validates: (epoch, epochs) => config.Validation.Validates(epoch, epochs, onlyPhase));
             if (learner.History.Count < config.FreezeEpochs) return; // stopped early
         }
         var start = Math.Max(0, learner.History.Count - config.FreezeEpochs);
@@ -165,7 +167,10 @@ public static class Trainer
         reporter.Message($"Phase 2: {training} at lr {string.Join(" / ", rates.Skip(config.KeepFrozen).Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
         if (config.Mosaic > 0) // detection only (TrainConfig checks)
             reporter.Message($"Mosaics in {config.Mosaic:P0} of the training views, none in the last {Data.Loading.Mosaic.ClosingFraction:P0} of the epochs");
-        learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan, closeMosaic: true);
+        if (config.ValidateEvery > 1)
+            reporter.Message($"Validation every {config.ValidateEvery} epochs, and after the first, the last and each epoch of the last third, where the best one is chosen (--validate-every)");
+        learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan, closeMosaic: true,
+            validates: (epoch, epochs) => config.Validation.Validates(epoch, epochs, lastPhase: true));
     }
 
     /// <summary>
@@ -177,9 +182,10 @@ public static class Trainer
 
     /// <summary>
     /// Re-plans a budgeted second phase from its measured epochs (wall-clock time, so checkpoints
-    /// and a slower machine count), saving each change to config.json. The estimate is the median
-    /// of the last three epochs: the first unfrozen epochs run slower (on bccd at 384 px 153 and
-    /// 145 s, then 115-132 s), and a median over all of them ended a 25-minute run at 90 %.
+    /// and a slower machine count), saving each change to config.json. An epoch's cost is the
+    /// median of the last three epochs without their validation, plus the last validation's time
+    /// for each validated epoch to come: the first unfrozen epochs run slower (on bccd at 384 px
+    /// 153 and 145 s, then 115-132 s), and a median over all of them ended a 25-minute run at 90 %.
     /// </summary>
     private static Func<int, int?> BudgetReviser(TrainConfig config, Learner learner, double budget, Func<double> elapsedSeconds, ITrainingReporter reporter, string runFolder)
     {
@@ -189,18 +195,22 @@ public static class Trainer
         return done =>
         {
             var now = elapsedSeconds();
-            durations.Add(now - epochEnd);
+            durations.Add(now - epochEnd - learner.History[^1].ValidationSeconds);
             epochEnd = now;
-            var perEpoch = Median(durations.TakeLast(3).ToList());
-            var revised = TimeBudget.Revise(planned, done, perEpoch, budget - now, TimeBudget.FinishSeconds(learner.History[^1].ValidationSeconds));
+            var validation = LastValidationSeconds(learner);
+            var cost = new TimeBudget.EpochCost(Median(durations.TakeLast(3).ToList()), validation, config.Validation);
+            var revised = TimeBudget.Revise(planned, done, cost, budget - now, TimeBudget.FinishSeconds(validation));
             if (revised == planned) return null;
-            reporter.Message($"Time budget: an unfrozen epoch takes {perEpoch:0} s in all, so {revised} unfrozen epoch(s) fit, not {planned}");
+            reporter.Message($"Time budget: an unfrozen epoch takes {cost.Seconds:0} s and a validation {validation:0} s, so {revised} unfrozen epoch(s) fit, not {planned}");
             planned = revised;
             config = config with { Epochs = config.FreezeEpochs + revised };
             config.Save(runFolder);
             return revised;
         };
     }
+
+    /// <summary>The last validation pass's seconds (epochs without one took none).</summary>
+    private static double LastValidationSeconds(Learner learner) => learner.History.LastOrDefault(r => r.Validated)?.ValidationSeconds ?? 0;
 
     private static double Median(List<double> values)
     {
@@ -214,10 +224,13 @@ public static class Trainer
     {
         learner.FreezeTo(config.KeepFrozen); // the step the second phase will take
         var step = learner.MeasureStepSeconds();
-        var validation = learner.History.LastOrDefault()?.ValidationSeconds ?? TimeValidation(learner);
+        var validation = learner.History.Any(r => r.Validated) ? LastValidationSeconds(learner) : TimeValidation(learner);
         var elapsed = elapsedSeconds();
-        var epochs = TimeBudget.EpochsThatFit(budget - elapsed, step, learner.TrainData.BatchCount, validation, TimeBudget.FinishSeconds(validation));
-        reporter.Message($"Time budget {budget / 60:0.#} min: {elapsed / 60:0.#} min used; an unfrozen step takes {step:0.00} s ({learner.TrainData.BatchCount} per epoch) and a validation {validation:0.0} s, so {epochs} unfrozen epoch(s) fit");
+        var cost = new TimeBudget.EpochCost(step * learner.TrainData.BatchCount, validation, config.Validation);
+        var epochs = TimeBudget.EpochsThatFit(budget - elapsed, cost, TimeBudget.FinishSeconds(validation));
+        var validated = config.Validation.Count(0, epochs, lastPhase: true);
+        reporter.Message($"Time budget {budget / 60:0.#} min: {elapsed / 60:0.#} min used; an unfrozen step takes {step:0.00} s ({learner.TrainData.BatchCount} per epoch) and a validation {validation:0.0} s, " +
+            $"so {epochs} unfrozen epoch(s) fit{(validated < epochs ? $", {validated} of them validated" : "")}");
         return config with { Epochs = config.FreezeEpochs + epochs };
     }
 

@@ -108,6 +108,32 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Validate_every_leaves_early_epochs_unvalidated_and_says_so_in_every_record()
+    {
+        var run = Path.Combine(_root, "sparse");
+
+        // 1 frozen epoch, then 7 unfrozen: validated are the first, every third, the last and the closing third (epochs 4-6 of 0-6).
+        var (code, output, error) = Run("train", _dataset, "--task", "classify-largest", "--backbone", "tiny", "--size", "64", "--batch", "8",
+            "--epochs", "8", "--freeze-epochs", "1", "--lr", "1e-3", "--validate-every", "3", "--out", run, "--device", "cpu");
+
+        Assert.True(code == 0, error + output);
+        Assert.Equal(3, TrainConfig.Load(run).ValidateEvery);
+        Assert.Contains("Validation every 3 epochs", output);
+        var csv = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        var accuracy = Array.IndexOf(csv[0].Split(','), "accuracy");
+        var unvalidated = csv.Skip(1).Select(l => l.Split(',')).Where(r => r[accuracy] == "").Select(r => int.Parse(r[0])).ToArray();
+        Assert.Equal([3, 5], unvalidated);
+        Assert.Matches(@"(?m)^\s+3\s+unfrozen\s+\S+\s+-\s+-\s", output); // the table's row, dashes for its metrics
+        var validated = csv.Skip(1).Select(l => l.Split(',')[accuracy]).Where(v => v != "").Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(validated.Max(), Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.Best!.Value, 5); // the best among the validated epochs
+
+        (code, _, error) = Run("train", _dataset, "--task", "classify-largest", "--validate-every", "0", "--out", Path.Combine(_root, "never"));
+        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
+        Assert.Contains("--validate-every must be at least 1", error);
+        Assert.False(Directory.Exists(Path.Combine(_root, "never")));
+    }
+
+    [Fact]
     public void A_detector_given_no_size_takes_one_from_its_data_and_saves_it()
     {
         var run = Path.Combine(_root, "auto-size");

@@ -61,6 +61,48 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.Equal(1e-3 * Schedules.OneCycle(1), rates.Last, 12);
     }
 
+    [Fact]
+    public void Epochs_without_validation_neither_improve_nor_count_against_patience()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        using var learner = new Learner(model, fixture.Loader(8), null);
+        var folder = Directory.CreateTempSubdirectory("spotter-best-").FullName;
+        try
+        {
+            var saved = 0;
+            var best = new BestModelCallback("accuracy", higherIsBetter: true, () => saved++, folder, patience: 2);
+            EpochRecord Epoch(int n, double? accuracy) =>
+                new(n, "fit", 1, accuracy is { } a ? new Dictionary<string, double> { ["accuracy"] = a } : new Dictionary<string, double>(), 1, 1e-3);
+
+            best.AfterEpoch(learner, Epoch(1, 0.5));
+            best.AfterEpoch(learner, Epoch(2, null));
+            best.AfterEpoch(learner, Epoch(3, null));
+            best.AfterEpoch(learner, Epoch(4, 0.4)); // one validated epoch without improvement; the unvalidated ones do not count
+            Assert.False(best.StopRequested);
+            Assert.Equal((0.5, 1), (best.Best, saved));
+            best.AfterEpoch(learner, Epoch(5, 0.3));
+            Assert.True(best.StopRequested);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_fit_validates_only_the_epochs_it_is_told_to()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(model, loader, loader);
+
+        learner.Fit(4, [1e-3], LrSchedule.OneCycle, validates: (epoch, epochs) => epoch == 1 || epoch == epochs - 1);
+
+        Assert.Equal([false, true, false, true], learner.History.Select(r => r.Validated));
+        Assert.All(learner.History.Where(r => !r.Validated), r => Assert.Equal(0, r.ValidationSeconds, 1));
+        Assert.Contains("valid_loss", learner.History[^1].Metrics.Keys);
+    }
+
     private sealed class RecordRates : ILearnerCallback
     {
         public double Last { get; private set; }
