@@ -111,7 +111,9 @@ public static class RunReport
         var metrics = ReadMetrics(runFolder);
         if (metrics.Rows.Count == 0) return;
         page.Raw("<h3>Per epoch (metrics.csv)</h3>");
-        page.Table(metrics.Header, metrics.Rows);
+        if (metrics.Rows.Any(r => r.Contains("")))
+            page.Raw("<p>A dash: the epoch ended without a validation pass (<code>--validate-every</code>).</p>");
+        page.Table(metrics.Header, metrics.Rows.Select(r => r.Select(cell => cell.Length == 0 ? "-" : cell).ToArray()));
         foreach (var column in metrics.Header.Where(h => h is not ("epoch" or "phase" or "seconds")))
         {
             var index = metrics.Header.IndexOf(column);

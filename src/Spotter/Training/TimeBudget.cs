@@ -7,6 +7,7 @@ namespace Spotter.Training;
 /// <c>--time 20m</c>: training that ends within a wall-clock budget, as Ultralytics' <c>time</c>
 /// does. The frozen epochs run as given; then the unfrozen epochs' step time is measured and the
 /// second phase gets as many epochs as fit in what is left (after the final evaluation's share),
+/// counting a validation pass for each epoch that gets one (<see cref="ValidationSchedule"/>),
 /// so its schedule (one-cycle, SGDR) is planned for them and completes. A probe of a few steps
 /// misses what an epoch costs around its steps (the epoch's checkpoint, slower batches, a busy
 /// machine), so the plan is revised after every epoch from whole measured epochs: freely while

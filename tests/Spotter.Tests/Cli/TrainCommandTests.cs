@@ -126,6 +126,9 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Matches(@"(?m)^\s+3\s+unfrozen\s+\S+\s+-\s+-\s", output); // the table's row, dashes for its metrics
         var validated = csv.Skip(1).Select(l => l.Split(',')[accuracy]).Where(v => v != "").Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(validated.Max(), Checkpoint.ReadState(Path.Combine(run, "checkpoints"))!.Best!.Value, 5); // the best among the validated epochs
+        var report = File.ReadAllText(Path.Combine(run, "report.html"));
+        Assert.Matches("<td>3</td><td>unfrozen</td><td>[^<]+</td><td>-</td>", report); // its per-epoch table
+        Assert.Contains("ended without a validation pass", report);
 
         (code, _, error) = Run("train", _dataset, "--task", "classify-largest", "--validate-every", "0", "--out", Path.Combine(_root, "never"));
         Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
