@@ -45,7 +45,8 @@ public static partial class TimeBudget
         public int MoreThatFit(int done, double seconds)
         {
             if (Seconds <= 0) return 1;
-            var more = (int)Math.Clamp(Math.Floor(seconds / Seconds), 1, 10_000);
+            // At least a third of any plan's epochs are validated (its closing third), so no more than this can fit.
+            var more = (int)Math.Clamp(Math.Floor(seconds / (Seconds + ValidationSeconds / 3)), 1, 10_000);
             while (more > 1 && Of(done, done + more) > seconds) more--;
             return more;
         }
