@@ -119,7 +119,7 @@ public sealed class Learner : IDisposable
             if (!double.IsFinite(trainLoss))
                 throw new SpotterException($"training diverged: the loss became {trainLoss} in epoch {epoch + 1}; try a lower --lr (the head's peak rate was {headLr:0.###e+0})");
             var validating = Stopwatch.StartNew();
-            var metrics = validates?.Invoke(e, epochs) ?? true ? Validate() : new Dictionary<string, double>();
+            var metrics = (validates?.Invoke(e, epochs) ?? true) ? Validate() : new Dictionary<string, double>();
             var record = new EpochRecord(epoch + 1, phase, trainLoss, metrics, clock.Elapsed.TotalSeconds, headLr, validating.Elapsed.TotalSeconds);
             History.Add(record);
             records.Add(record);

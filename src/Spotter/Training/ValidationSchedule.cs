@@ -2,18 +2,15 @@ namespace Spotter.Training;
 
 /// <summary>
 /// Which epochs end with a validation pass (<c>--validate-every N</c>). A pass over bccd's 87 val
-/// images at 384 px takes 8-13 s of a 38-56 s epoch, so under a time budget validating every
+/// images at 384 px took 7-13 s of a 38-56 s epoch, so under a time budget validating every
 /// epoch costs a fifth of the training. Validated are: every <see cref="Every"/>th epoch of a
 /// phase, the first and the last epoch of each phase (what unfreezing did; the model the phase
 /// ends with), and every epoch in the closing third of the run's last phase, where one-cycle has
 /// annealed and the best epoch is chosen (the best bccd epochs by val were at 76-100 % of their
-/// runs). Every = 1 validates every epoch.
+/// runs). Every = 1 validates every epoch, as fastai does (the default without a time budget).
 /// </summary>
 public sealed record ValidationSchedule(int Every)
 {
-    /// <summary>Every epoch, as fastai does: the default without a time budget.</summary>
-    public static readonly ValidationSchedule EveryEpoch = new(1);
-
     /// <summary>The default under <c>--time</c>: a budget buys training epochs rather than early validations.</summary>
     public const int BudgetedEvery = 4;
 

@@ -23,15 +23,15 @@ public sealed class TimeBudgetTests
     public void Other_durations_are_refused_with_the_option_named(string text) =>
         Assert.Contains("--time", Assert.Throws<SpotterException>(() => TimeBudget.Parse(text)).Message);
 
-    private static TimeBudget.EpochCost EveryEpoch(double seconds) => new(seconds, 0, ValidationSchedule.EveryEpoch);
+    private static TimeBudget.EpochCost EveryEpoch(double seconds) => new(seconds, 0, new ValidationSchedule(1));
 
     [Fact]
     public void The_epochs_that_fit_leave_room_for_the_end_of_the_run()
     {
         // 600 s left; the end takes 1.5 x 10 + 3 = 18 s; an epoch is 20 steps of 2 s plus 10 s of validation = 50 s.
-        Assert.Equal(11, TimeBudget.EpochsThatFit(600, new TimeBudget.EpochCost(40, 10, ValidationSchedule.EveryEpoch), TimeBudget.FinishSeconds(10)));
+        Assert.Equal(11, TimeBudget.EpochsThatFit(600, new TimeBudget.EpochCost(40, 10, new ValidationSchedule(1)), TimeBudget.FinishSeconds(10)));
         Assert.Equal(18, TimeBudget.FinishSeconds(10));
-        Assert.Equal(1, TimeBudget.EpochsThatFit(10, new TimeBudget.EpochCost(40, 10, ValidationSchedule.EveryEpoch), 25)); // never fewer than one
+        Assert.Equal(1, TimeBudget.EpochsThatFit(10, new TimeBudget.EpochCost(40, 10, new ValidationSchedule(1)), 25)); // never fewer than one
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class ValidationScheduleTests
         Assert.Equal(5, schedule.Count(7, 12, lastPhase: true));
         Assert.Equal([0, 3, 7, 11], Validated(schedule, 12, lastPhase: false)); // a frozen phase before the run's last: no closing third
         Assert.Equal([0], Validated(schedule, 1, lastPhase: false));
-        Assert.Equal(Enumerable.Range(0, 12).ToArray(), Validated(ValidationSchedule.EveryEpoch, 12, lastPhase: false));
+        Assert.Equal(Enumerable.Range(0, 12).ToArray(), Validated(new ValidationSchedule(1), 12, lastPhase: false));
     }
 
     [Fact]
