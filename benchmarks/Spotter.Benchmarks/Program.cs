@@ -11,7 +11,7 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- layer-check
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- optimizer-state RUN
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16
-    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] MODEL_FOLDER...
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] [--head-only] [--batches N] MODEL_FOLDER...
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- validation-profile RUN [--channels-last]
     public static void Main(string[] args)
     {
@@ -62,7 +62,15 @@ public static class Program
                 epochs = int.Parse(models[at + 1], System.Globalization.CultureInfo.InvariantCulture);
                 models.RemoveRange(at, 2);
             }
-            NormRecalibration.Run(args[1], epochs, models);
+            var headOnly = models.Remove("--head-only");
+            var batchesAt = models.IndexOf("--batches");
+            var maxBatches = int.MaxValue;
+            if (batchesAt >= 0)
+            {
+                maxBatches = int.Parse(models[batchesAt + 1], System.Globalization.CultureInfo.InvariantCulture);
+                models.RemoveRange(batchesAt, 2);
+            }
+            NormRecalibration.Run(args[1], epochs, headOnly, maxBatches, models);
             return;
         }
         if (args.Length >= 2 && args[0] == "gradient-check")

@@ -41,6 +41,7 @@ public static class TrainCommand
         var colorJitter = new Option<double?>("--color-jitter") { Description = "Vary each training image's brightness, contrast and saturation by up to this much (default: brightness and contrast by 0.05)" };
         var negatives = new Option<string?>("--negatives") { Description = "detect: background images without any of the objects (a folder, file or glob); they train as images with no boxes, against false detections" };
         var ema = new Option<double>("--ema") { Description = "Validate and save a moving average of the weights (EMA) spanning about this many epochs, instead of the last step's weights (0: off)", DefaultValueFactory = _ => defaults.EmaEpochs };
+        var frozenNorm = EnumOption("--frozen-norm", "Batch norms that keep their statistics while training, so the validated and saved model normalises as it trained (scale and shift still learn): the body's keep the pretrained ones, the head's (with all) their start", defaults.FrozenNorm);
         var validateEvery = new Option<int?>("--validate-every") { Description = $"Validate every Nth epoch, plus the first and last of each phase and every epoch of the run's last third, where the best is chosen (default 1; {ValidationSchedule.BudgetedEvery} with --time, whose budget then buys more training epochs)" };
         var patience = new Option<int>("--patience") { Description = "Stop after this many validated epochs without improvement (0: never)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => defaults.Device };
@@ -54,7 +55,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, trainSplit, validSplit, noAugment, zoom, mosaic, colorJitter, lrRatio, keepFrozen, cycleMomentum, negatives, ema, validateEvery, patience, device, precision, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, zoom, mosaic, colorJitter, lrRatio, keepFrozen, frozenNorm, cycleMomentum, negatives, ema, validateEvery, patience, device, precision, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options).Concat(tiles.All)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
@@ -77,7 +78,7 @@ public static class TrainCommand
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
                 TrainSplit = SplitArgument(parse.GetValue(trainSplit)!), ValidSplit = SplitArgument(parse.GetValue(validSplit)!),
-                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), Mosaic = parse.GetValue(mosaic), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), ValidateEvery = parse.GetValue(validateEvery) ?? (parse.GetValue(time) is null ? 1 : ValidationSchedule.BudgetedEvery), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
+                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), Mosaic = parse.GetValue(mosaic), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), FrozenNorm = EnumNames.Parse<FrozenNorm>(parse.GetValue(frozenNorm)!, "--frozen-norm"), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), ValidateEvery = parse.GetValue(validateEvery) ?? (parse.GetValue(time) is null ? 1 : ValidationSchedule.BudgetedEvery), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
                 Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size) ?? defaults.Size) : null,

@@ -303,11 +303,20 @@ public sealed class Learner : IDisposable
     /// <summary>The model's output for a training step; with a bf16 shadow, computed by it and returned in fp32.</summary>
     private Tensor Forward(Tensor images) => _shadow is null ? _model.Module.forward(images) : _shadow.Prepare().forward(images).to(float32);
 
-    /// <summary>Train mode, except BatchNorm layers in frozen groups, which keep their statistics.</summary>
+    /// <summary>
+    /// Train mode, except BatchNorm layers that keep their statistics: those of frozen groups, and
+    /// those that <see cref="LearnerOptions.FrozenNorm"/> names.
+    /// </summary>
     public void SetTrainingMode()
     {
         _model.Module.train();
-        for (var g = 0; g < FrozenGroups; g++)
+        var keepStatistics = _options.FrozenNorm switch
+        {
+            FrozenNorm.All => GroupCount,
+            FrozenNorm.Body => Math.Max(FrozenGroups, GroupCount - 1),
+            _ => FrozenGroups,
+        };
+        for (var g = 0; g < keepStatistics; g++)
             foreach (var module in _model.LayerGroups[g])
                 foreach (var norm in module.modules().Prepend(module).Where(m => m is BatchNorm1d or BatchNorm2d))
                     norm.eval(); // modules() lists descendants only, hence the Prepend

@@ -29,6 +29,9 @@ public sealed record LearnerOptions
     /// </summary>
     public double AverageEpochs { get; init; }
 
+    /// <summary>Batch norms that keep their statistics while training (<see cref="Training.FrozenNorm"/>).</summary>
+    public FrozenNorm FrozenNorm { get; init; }
+
     /// <summary>Compute in channels-last order (<see cref="Runtime.TrainingKernels"/> says when).</summary>
     public bool ChannelsLast { get; init; }
 }

@@ -60,6 +60,11 @@ public sealed record TrainConfig
     /// (a detector at 256 px), an epoch about three quarters.
     /// </summary>
     [JsonPropertyName("keep_frozen")] public int KeepFrozen { get; init => field = Check.Between(value, 0, 1, "--keep-frozen"); }
+    /// <summary>
+    /// <c>--frozen-norm</c>: batch norms that keep their statistics through training (eval mode)
+    /// instead of following each batch, so validation and the saved model normalise as training did.
+    /// </summary>
+    [JsonPropertyName("frozen_norm")] public FrozenNorm FrozenNorm { get; init; }
     [JsonPropertyName("augment")] public bool Augment { get; init; } = true;
     /// <summary>Detection's scale jitter (<c>--zoom</c>): half the training views magnified by a factor from 1/Zoom to Zoom; 1 = off.</summary>
     [JsonPropertyName("zoom")] public double Zoom { get; init => field = Check.Between(value, 1, 4, "--zoom"); } = 1;

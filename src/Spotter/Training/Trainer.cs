@@ -68,8 +68,11 @@ public static class Trainer
         {
             Optimizer = config.Optimizer, WeightDecay = config.WeightDecay, GradientClipNorm = config.GradientClipNorm, Device = device, Cancellation = cancel,
             CreateBf16Shadow = precision == Precision.Bf16 ? () => ModelFactory.CreateUntrained(spec).Module : null,
-            ChannelsLast = kernels.ChannelsLast, AverageEpochs = config.EmaEpochs,
+            ChannelsLast = kernels.ChannelsLast, AverageEpochs = config.EmaEpochs, FrozenNorm = config.FrozenNorm,
         }, config.Seed);
+        if (config.FrozenNorm != FrozenNorm.None) reporter.Message(config.FrozenNorm == FrozenNorm.Body
+            ? "Batch norm: the body keeps its pretrained statistics (--frozen-norm body); the head's follow the batches"
+            : "Batch norm: every norm keeps its statistics (--frozen-norm all): the body's pretrained ones, the head's initial ones");
         if (precision == Precision.Bf16) reporter.Message("Precision: bf16 forward and backward, fp32 weights, optimiser, batch-norm statistics, loss and metrics");
 
         var checkpoints = Path.Combine(runFolder, "checkpoints");
@@ -123,7 +126,7 @@ public static class Trainer
         using var model = ModelFactory.Create(spec);
         var device = Devices.Parse(config.Device);
         var kernels = TrainingKernels.For(device.type);
-        using var learner = new Learner(model, data.TrainLoader, null, new LearnerOptions { Device = device, ChannelsLast = kernels.ChannelsLast }, config.Seed);
+        using var learner = new Learner(model, data.TrainLoader, null, new LearnerOptions { Device = device, ChannelsLast = kernels.ChannelsLast, FrozenNorm = config.FrozenNorm }, config.Seed);
         if (!unfrozen) learner.Freeze();
         var result = LrFinder.Run(learner, iterations: iterations);
         Plots.LrFinder(result, plotPath);

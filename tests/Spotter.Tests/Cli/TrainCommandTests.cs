@@ -137,6 +137,24 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Frozen_norm_is_said_recorded_and_checked()
+    {
+        var run = Path.Combine(_root, "frozen-norm");
+
+        var (code, output, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--batch", "8",
+            "--epochs", "2", "--freeze-epochs", "1", "--lr", "1e-3", "--frozen-norm", "all", "--out", run, "--device", "cpu");
+
+        Assert.True(code == 0, error + output);
+        Assert.Equal(FrozenNorm.All, TrainConfig.Load(run).FrozenNorm); // so --resume trains on as it began
+        Assert.Contains("--frozen-norm all", output);
+
+        (code, _, error) = Run("train", _dataset, "--task", "detect", "--frozen-norm", "head", "--out", Path.Combine(_root, "no-norm"));
+        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
+        Assert.Contains("'head' not recognized", error);
+        Assert.False(Directory.Exists(Path.Combine(_root, "no-norm")));
+    }
+
+    [Fact]
     public void A_detector_given_no_size_takes_one_from_its_data_and_saves_it()
     {
         var run = Path.Combine(_root, "auto-size");

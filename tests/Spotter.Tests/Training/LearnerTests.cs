@@ -306,6 +306,33 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
             Assert.True(value.equal(bodyBefore[key]).all().item<bool>(), $"{key} changed while frozen");
     }
 
+    [Theory]
+    [InlineData(FrozenNorm.Body)]
+    [InlineData(FrozenNorm.All)]
+    public void Frozen_norms_keep_their_statistics_while_their_layers_learn(FrozenNorm frozen)
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        var loader = fixture.Loader(16, augment: true);
+        using var learner = new Learner(model, loader, null, new LearnerOptions { FrozenNorm = frozen });
+        learner.Unfreeze();
+        static Dictionary<string, Tensor> Snapshot(IEnumerable<(string name, Tensor tensor)> named) => named.ToDictionary(n => n.name, n => n.tensor.clone());
+        var buffers = Snapshot(model.named_buffers());
+        var weights = Snapshot(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+        var head = model.LayerGroups[^1].SelectMany(m => m.buffers().Select(b => b.Handle)).ToHashSet();
+        Assert.Contains(model.named_buffers(), b => head.Contains(b.buffer.Handle));
+        Assert.Contains(model.named_buffers(), b => !head.Contains(b.buffer.Handle));
+
+        learner.Fit(1, [1e-2], LrSchedule.Constant);
+
+        foreach (var (name, buffer) in model.named_buffers())
+        {
+            var moved = !buffer.equal(buffers[name]).all().item<bool>();
+            var kept = frozen == FrozenNorm.All || !head.Contains(buffer.Handle);
+            Assert.True(moved != kept, $"{name}: {(moved ? "moved" : "kept")} with --frozen-norm {frozen.Name()}");
+        }
+        Assert.All(model.named_parameters(), p => Assert.False(p.parameter.equal(weights[p.name]).all().item<bool>(), $"{p.name} did not learn"));
+    }
+
     [Fact]
     public void The_lr_finder_stops_when_the_loss_explodes_and_restores_the_weights()
     {
