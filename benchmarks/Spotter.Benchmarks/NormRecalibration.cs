@@ -12,7 +12,7 @@ namespace Spotter.Benchmarks;
 /// every batch norm's running statistics are recomputed as an equal-weight mean over the run's
 /// training images: as they are, or through the training augmentation for some epochs. With
 /// <c>--head-only</c> only the head's layer group recomputes its statistics (the body's stay as saved);
-/// <c>--batches N</c> takes the first N batches of the unaugmented training images.
+/// <c>--batches N</c> takes only the first N batches.
 /// <c>dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- norm-recalibration RUN [--augmented EPOCHS] [--head-only] [--batches N] MODEL_FOLDER...</c>
 /// </summary>
 public static class NormRecalibration
@@ -28,7 +28,7 @@ public static class NormRecalibration
             using var detector = Detector.Own(model, CPU);
             var before = DetectorEvaluation.Run(detector, data.Dataset, saved.ValidSplit).Map!;
             var batches = augmentedEpochs > 0
-                ? Recompute(model, headOnly, Enumerable.Range(1, augmentedEpochs).SelectMany(e => data.TrainLoader.Epoch(e)))
+                ? Recompute(model, headOnly, Enumerable.Range(1, augmentedEpochs).SelectMany(e => data.TrainLoader.Epoch(e)).Take(maxBatches))
                 : Recompute(model, headOnly, data.ValidLoader!.Epoch(0).Take(maxBatches));
             var after = DetectorEvaluation.Run(detector, data.Dataset, saved.ValidSplit).Map!;
             Console.WriteLine($"{folder}: {saved.ValidSplit} mAP@0.5 / COCO as saved {before.Map50:0.0000} / {before.Map50To95:0.0000}; " +

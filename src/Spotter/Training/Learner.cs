@@ -313,7 +313,7 @@ public sealed class Learner : IDisposable
         var keepStatistics = _options.FrozenNorm switch
         {
             FrozenNorm.All => GroupCount,
-            FrozenNorm.Body => Math.Max(FrozenGroups, GroupCount - 1),
+            FrozenNorm.Body => GroupCount - 1, // frozen groups are never the head's, so this covers them
             _ => FrozenGroups,
         };
         for (var g = 0; g < keepStatistics; g++)

@@ -22,6 +22,15 @@ public sealed class TrainCommandTests : IDisposable
 
     private static (int Code, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
+    /// <summary>A refused <c>train</c>: exit 1, one line naming the problem, and no run folder left behind.</summary>
+    private static void AssertTrainRefused(string expected, string runFolder, params string[] arguments)
+    {
+        var (code, _, error) = Run(["train", .. arguments, "--out", runFolder]);
+        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
+        Assert.Contains(expected, error);
+        Assert.False(Directory.Exists(runFolder));
+    }
+
     private string Train(string task, string name, params string[] extra)
     {
         var run = Path.Combine(_root, name);
@@ -53,10 +62,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.DoesNotContain("tiles", error);
 
-        (code, _, error) = Run("train", dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--tile", "auto", "--out", Path.Combine(_root, "no"));
-        Assert.Equal(1, code);
-        Assert.Contains("--tile is for --task detect", error);
-        Assert.False(Directory.Exists(Path.Combine(_root, "no")));
+        AssertTrainRefused("--tile is for --task detect", Path.Combine(_root, "no"), dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--tile", "auto");
     }
 
     [Fact]
@@ -82,10 +88,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Equal($"spotter: {missing}: no such file or folder", error.Trim());
         Assert.False(Directory.Exists(Path.Combine(_root, "n1")));
-        (code, _, error) = Run("train", _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--negatives", negatives, "--out", Path.Combine(_root, "n2"), "--device", "cpu");
-        Assert.Equal(1, code);
-        Assert.Contains("--negatives is for --task detect", error);
-        Assert.False(Directory.Exists(Path.Combine(_root, "n2")));
+        AssertTrainRefused("--negatives is for --task detect", Path.Combine(_root, "n2"), _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--negatives", negatives, "--device", "cpu");
     }
 
     [Fact]
@@ -102,9 +105,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(checkpoints, $"average-e{best}.bin")), model);
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(checkpoints, $"model-e{best}.bin")), model); // not the last step's weights
 
-        var (code, _, error) = Run("train", _dataset, "--task", "detect", "--ema", "-1", "--out", Path.Combine(_root, "bad-ema"));
-        Assert.Equal(1, code);
-        Assert.Contains("--ema", error);
+        AssertTrainRefused("--ema", Path.Combine(_root, "bad-ema"), _dataset, "--task", "detect", "--ema", "-1");
     }
 
     [Fact]
@@ -130,10 +131,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Matches("<td>3</td><td>unfrozen</td><td>[^<]+</td><td>-</td>", report); // its per-epoch table
         Assert.Contains("ended without a validation pass", report);
 
-        (code, _, error) = Run("train", _dataset, "--task", "classify-largest", "--validate-every", "0", "--out", Path.Combine(_root, "never"));
-        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
-        Assert.Contains("--validate-every must be at least 1", error);
-        Assert.False(Directory.Exists(Path.Combine(_root, "never")));
+        AssertTrainRefused("--validate-every must be at least 1", Path.Combine(_root, "never"), _dataset, "--task", "classify-largest", "--validate-every", "0");
     }
 
     [Fact]
@@ -148,10 +146,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(FrozenNorm.All, TrainConfig.Load(run).FrozenNorm); // so --resume trains on as it began
         Assert.Contains("--frozen-norm all", output);
 
-        (code, _, error) = Run("train", _dataset, "--task", "detect", "--frozen-norm", "head", "--out", Path.Combine(_root, "no-norm"));
-        Assert.Equal((1, 1), (code, error.Trim().Split('\n').Length));
-        Assert.Contains("'head' not recognized", error);
-        Assert.False(Directory.Exists(Path.Combine(_root, "no-norm")));
+        AssertTrainRefused("'head' not recognized", Path.Combine(_root, "no-norm"), _dataset, "--task", "detect", "--frozen-norm", "head");
     }
 
     [Fact]
