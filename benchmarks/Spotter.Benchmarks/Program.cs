@@ -55,21 +55,9 @@ public static class Program
         if (args.Length >= 3 && args[0] == "norm-recalibration")
         {
             var models = args[2..].ToList();
-            var at = models.IndexOf("--augmented");
-            var epochs = 0;
-            if (at >= 0)
-            {
-                epochs = int.Parse(models[at + 1], System.Globalization.CultureInfo.InvariantCulture);
-                models.RemoveRange(at, 2);
-            }
+            var epochs = TakeOption(models, "--augmented", 0);
+            var maxBatches = TakeOption(models, "--batches", int.MaxValue);
             var headOnly = models.Remove("--head-only");
-            var batchesAt = models.IndexOf("--batches");
-            var maxBatches = int.MaxValue;
-            if (batchesAt >= 0)
-            {
-                maxBatches = int.Parse(models[batchesAt + 1], System.Globalization.CultureInfo.InvariantCulture);
-                models.RemoveRange(batchesAt, 2);
-            }
             NormRecalibration.Run(args[1], epochs, headOnly, maxBatches, models);
             return;
         }
@@ -94,5 +82,15 @@ public static class Program
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    /// <summary>Removes "NAME VALUE" from the arguments and returns the value, or the default when absent.</summary>
+    private static int TakeOption(List<string> arguments, string name, int absent)
+    {
+        var at = arguments.IndexOf(name);
+        if (at < 0) return absent;
+        var value = int.Parse(arguments[at + 1], System.Globalization.CultureInfo.InvariantCulture);
+        arguments.RemoveRange(at, 2);
+        return value;
     }
 }
