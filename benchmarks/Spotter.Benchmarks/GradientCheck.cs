@@ -13,14 +13,17 @@ namespace Spotter.Benchmarks;
 /// channels-last, fp32 NCHW, the bf16 shadow) and compared with a float64 copy of the same model
 /// (float64 does not go through oneDNN). Each variant is repeated on the same batch, so an
 /// intermittent kernel fault shows as a repeat that disagrees with the others. Batch norm in
-/// training mode, dropout off (its random mask would differ between the copies).
-/// <c>dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences]</c>
+/// training mode (with <c>--frozen-norm</c>: keeping its statistics, as <c>train --frozen-norm all</c>
+/// trains), dropout off (its random mask would differ between the copies).
+/// <c>dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences] [--frozen-norm]</c>
 /// </summary>
 public static class GradientCheck
 {
+
     /// <param name="eachParameter">Print every parameter's error (the first repeat of each variant), to see where it starts.</param>
     /// <param name="finiteDifferences">Also settle, by finite differences, which of two disagreeing gradients is right.</param>
-    public static void Run(string datasetSpec, int size, int batches, int repeats, bool eachParameter, bool finiteDifferences)
+    /// <param name="frozenNorms">Every batch norm keeps its statistics, so none runs its training-mode backward pass.</param>
+    public static void Run(string datasetSpec, int size, int batches, int repeats, bool eachParameter, bool finiteDifferences, bool frozenNorms)
     {
         using var setup = new DetectorTrainingSetup(datasetSpec, size);
         var (loader, spec) = (setup.Loader, setup.Spec);
@@ -31,13 +34,13 @@ public static class GradientCheck
         reference.Module.load_state_dict(model.Module.state_dict());
         reference.Module.to(float64);
         using var shadow = new Bf16Shadow(model.Module, shadowModule.Module, CPU);
-        Console.WriteLine($"gradient-check: {setup.Source}, detector {size}x{size}, batch 16, {batches} batch(es) x {repeats} repeat(s), {torch.get_num_threads()} threads");
+        Console.WriteLine($"gradient-check: {setup.Source}, detector {size}x{size}, batch 16, {batches} batch(es) x {repeats} repeat(s), batch norm {(frozenNorms ? "keeping its statistics" : "in training mode")}, {torch.get_num_threads()} threads");
 
         foreach (var batch in loader.Epoch(0).Take(batches))
             using (batch)
             {
-                var (exactOutput, exact) = OutputAndGradients(reference, batch, m => m.forward(batch.Images.to(float64)));
-                var (againOutput, again) = OutputAndGradients(reference, batch, m => m.forward(batch.Images.to(float64)));
+                var (exactOutput, exact) = OutputAndGradients(reference, batch, frozenNorms, m => m.forward(batch.Images.to(float64)));
+                var (againOutput, again) = OutputAndGradients(reference, batch, frozenNorms, m => m.forward(batch.Images.to(float64)));
                 Console.WriteLine($"batch of {batch.Count}: float64 against itself: output {Relative(againOutput, exactOutput):0.0e0}, gradients at most {again.Max(g => Relative(g.Value, exact[g.Key])):0.0e0}");
                 foreach (var (name, channelsLast, bf16) in new[] { ("fp32 channels-last", true, false), ("fp32 NCHW", false, false), ("bf16 channels-last", true, true) })
                 {
@@ -46,8 +49,8 @@ public static class GradientCheck
                     for (var r = 0; r < repeats; r++)
                     {
                         var (output, grads) = bf16
-                            ? OutputAndGradients(model, batch, _ => shadow.Prepare().forward(batch.Images).to(float32), shadow.Return)
-                            : OutputAndGradients(model, batch, m => m.forward(batch.Images));
+                            ? OutputAndGradients(model, batch, frozenNorms, _ => shadow.Prepare().forward(batch.Images).to(float32), shadow.Return)
+                            : OutputAndGradients(model, batch, frozenNorms, m => m.forward(batch.Images));
                         var errors = grads.ToDictionary(g => g.Key, g => Relative(g.Value, exact[g.Key]));
                         if (r == 0 && eachParameter)
                             foreach (var (parameter, error) in errors) Console.WriteLine($"      {parameter,-40} {error:0.0e0}  |g| {Norm(exact[parameter]):0.0e0}");
@@ -99,12 +102,17 @@ public static class GradientCheck
         return loss;
     }
 
-    /// <summary>The model's output (float64, on the host) and its parameters' gradients for the batch's loss.</summary>
-    private static (Tensor Output, Dictionary<string, Tensor> Gradients) OutputAndGradients(IImageModel model, Batch batch, Func<nn.Module<Tensor, Tensor>, Tensor> forward, Action? afterBackward = null)
+    /// <summary>
+    /// The model's output (float64, on the host) and its parameters' gradients for the batch's loss.
+    /// The model stays in the mode set here, which the finite differences then use.
+    /// </summary>
+    private static (Tensor Output, Dictionary<string, Tensor> Gradients) OutputAndGradients(IImageModel model, Batch batch, bool frozenNorms, Func<nn.Module<Tensor, Tensor>, Tensor> forward, Action? afterBackward = null)
     {
         using var scope = NewDisposeScope();
         model.Module.train();
         foreach (var dropout in model.Module.modules().OfType<TorchSharp.Modules.Dropout>()) dropout.eval();
+        if (frozenNorms)
+            foreach (var norm in model.Module.modules().Where(m => m is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d)) norm.eval();
         model.Module.zero_grad();
         var output = forward(model.Module);
         model.Loss(output, batch).backward();

@@ -7,7 +7,7 @@ public static class Program
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- --filter '*'
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- probe DATASET [TRAIN_SPLIT TEST_SPLIT MAX_PER_CLASS] [--background]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- parity RUN MODEL.onnx DATASET [SPLIT]
-    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences]
+    // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-check DATASET [SIZE] [BATCHES] [REPEATS] [--each] [--finite-differences] [--frozen-norm]
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- layer-check
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- optimizer-state RUN
     // dotnet run -c Release --project benchmarks/Spotter.Benchmarks -- gradient-watch DATASET SIZE STEPS fp32|bf16
@@ -66,7 +66,7 @@ public static class Program
             var numbers = args.Skip(2).Where(a => !a.StartsWith("--", StringComparison.Ordinal)).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToList();
             int Number(int i, int fallback) => i < numbers.Count ? numbers[i] : fallback;
             GradientCheck.Run(args[1], Number(0, 320), Number(1, 1), Number(2, 3),
-                args.Contains("--each"), args.Contains("--finite-differences"));
+                args.Contains("--each"), args.Contains("--finite-differences"), args.Contains("--frozen-norm"));
             return;
         }
         if (args.Length == 1 && args[0] == "layer-check") { LayerCheck.Run(); return; }

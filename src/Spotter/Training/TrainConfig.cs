@@ -78,6 +78,12 @@ public sealed record TrainConfig
     /// (<see cref="Data.Loading.Mosaic"/>); the last epochs train without. 0 = off.
     /// </summary>
     [JsonPropertyName("mosaic")] public double Mosaic { get; init => field = Check.Between(value, 0, 1, "--mosaic"); }
+    /// <summary>
+    /// <c>--mosaic-scale</c>: the share of the input size each of a mosaic's images is scaled to: 0.5
+    /// (YOLOv4's, the default) shows four whole images smaller; 1 (Ultralytics') shows a part of each
+    /// at the size its objects have alone.
+    /// </summary>
+    [JsonPropertyName("mosaic_scale")] public double MosaicScale { get; init => field = Check.Between(value, 0.25, 1, "--mosaic-scale"); } = Data.Loading.Mosaic.DefaultScale;
     /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
     [JsonPropertyName("negatives")] public string? Negatives { get; init; }
     /// <summary>

@@ -35,7 +35,7 @@ public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<Trainin
             [new Box(16, 16, 48, 48)],                     // wholly in view
             [new Box(32, 0, 64, 32)],                      // wholly in view
             [new Box(0, 40, 20, 64), new Box(10, 8, 30, 24)]]); // a third in view (dropped); in view
-        var (view, kept) = Mosaic.Compose(images, boxes, new Mosaic.Layout([1, 2, 3], 24, 40), Size);
+        var (view, kept) = Mosaic.Compose(images, boxes, new Mosaic.Layout([1, 2, 3], 24, 40, Size / 2), Size);
 
         Assert.Equal(new long[] { 3, Size, Size }, view.shape);
         Assert.Equal(
@@ -52,6 +52,44 @@ public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<Trainin
         Assert.Equal(25, Pixel(view, 12, 36));
         Assert.Equal(new byte[] { 124, 116, 104 }, view[.., 4, 60].data<byte>().ToArray());
         Assert.Equal(124, Pixel(view, 20, 2));
+    }
+
+    [Fact]
+    public void Whole_size_images_keep_their_boxes_size_and_are_cut_at_the_view()
+    {
+        using var scope = NewDisposeScope();
+        // Centre (16, 48), images 64 wide: top-left at x -48..16, y -16..48; top-right x 16..80, y -16..48;
+        // bottom-left x -48..16, y 48..112; bottom-right x 16..80, y 48..112.
+        var (images, boxes) = FlatImagesWithWhiteSquares([
+            [new Box(40, 20, 60, 40)],                      // x -8..12, y 4..24: 60 % in view (kept, clipped)
+            [new Box(8, 8, 40, 40), new Box(50, 0, 64, 8)], // y -8..24: 75 % in view (kept); x 66..80: right of it (dropped)
+            [new Box(48, 0, 64, 32)],                       // x 0..16, y 48..64: half in view (kept, clipped)
+            [new Box(0, 0, 16, 40)]]);                      // y 48..88: 40 % in view (dropped)
+        var (view, kept) = Mosaic.Compose(images, boxes, new Mosaic.Layout([1, 2, 3], 16, 48, Size), Size);
+
+        Assert.Equal(
+            [(new Box(0, 4, 12, 24), 0, 0), (new Box(24, 0, 56, 24), 1, 0), (new Box(0, 48, 16, 64), 2, 0)],
+            kept);
+        Assert.Equal(255, Pixel(view, 4, 10));  // the first image's box, at full size
+        Assert.Equal(25, Pixel(view, 14, 2));   // the first image's own grey
+        Assert.Equal(255, Pixel(view, 30, 10)); // the second image's box
+        Assert.Equal(50, Pixel(view, 60, 40));
+        Assert.Equal(255, Pixel(view, 8, 60));  // the third image's box
+        Assert.Equal(255, Pixel(view, 20, 60)); // the fourth image's dropped box is still drawn
+        Assert.Equal(100, Pixel(view, 40, 60));
+    }
+
+    [Theory]
+    [InlineData(0.5, Size / 2, Size / 4, 3 * Size / 4)]
+    [InlineData(1.0, Size, 0, Size)]
+    [InlineData(0.75, 48, 8, 56)]
+    public void A_mosaics_centre_stays_within_half_an_image_of_the_views_middle(double scale, int side, int low, int high)
+    {
+        var rng = new Random(5);
+        var layouts = Enumerable.Range(0, 500).Select(_ => Mosaic.Sample(1, 10, Size, rng, scale)!.Value).ToList();
+        Assert.All(layouts, l => Assert.Equal(side, l.Side));
+        Assert.Equal(low, layouts.Min(l => Math.Min(l.CentreX, l.CentreY)));
+        Assert.Equal(high, layouts.Max(l => Math.Max(l.CentreX, l.CentreY)));
     }
 
     [Fact]

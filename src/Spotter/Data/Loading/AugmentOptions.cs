@@ -9,7 +9,7 @@ namespace Spotter.Data.Loading;
 /// log-uniformly from 1/<see cref="MaxZoom"/> to <see cref="MaxZoom"/> at a random place: a zoom-in
 /// crops (a box whose centre leaves the view is dropped, the rest clipped), a zoom-out shrinks the
 /// image onto a grey canvas. With <see cref="Mosaic"/> (a probability), a training view is four images
-/// at half size side by side (<see cref="Loading.Mosaic"/>) before the rest applies. The largest-object
+/// side by side, each at <see cref="MosaicScale"/> of the size (<see cref="Loading.Mosaic"/>), before the rest applies. The largest-object
 /// tasks keep zoom and mosaic off: a crop could cut away the object, and a mosaic has several.
 /// </summary>
 public sealed record AugmentOptions(
@@ -22,7 +22,8 @@ public sealed record AugmentOptions(
     double ZoomProbability = 0,
     double MaxZoom = 1,
     double Saturation = 0,
-    double Mosaic = 0)
+    double Mosaic = 0,
+    double MosaicScale = Loading.Mosaic.DefaultScale)
 {
     /// <summary>Only the squash: for validation and inference.</summary>
     public static AugmentOptions None(int size) => new(size, 0, 0, 0, 0, 0);
@@ -31,12 +32,12 @@ public sealed record AugmentOptions(
     /// The training augmentation of a task: scale jitter up to <paramref name="maxZoom"/> (1 = none)
     /// for detection, half the time; <paramref name="colorJitter"/> given: brightness, contrast and
     /// saturation each up to that much (else brightness and contrast 0.05, no saturation); for detection
-    /// a mosaic with probability <paramref name="mosaic"/>.
+    /// a mosaic with probability <paramref name="mosaic"/>, of images at <paramref name="mosaicScale"/> of the size.
     /// </summary>
-    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom, double? colorJitter = null, double mosaic = 0)
+    public static AugmentOptions ForTraining(int size, bool detect, double maxZoom, double? colorJitter = null, double mosaic = 0, double mosaicScale = Loading.Mosaic.DefaultScale)
     {
         var options = detect && maxZoom > 1 ? new AugmentOptions(size, ZoomProbability: 0.5, MaxZoom: maxZoom) : new AugmentOptions(size);
-        if (detect) options = options with { Mosaic = mosaic };
+        if (detect) options = options with { Mosaic = mosaic, MosaicScale = mosaicScale };
         return colorJitter is { } jitter ? options with { Brightness = jitter, Contrast = jitter, Saturation = jitter } : options;
     }
 

@@ -89,7 +89,7 @@ public sealed class BatchLoader
         for (var k = 0; k < records.Count; k++)
         {
             // Its own stream, so the draws above are the same with mosaic on or off.
-            var layout = mosaic ? Mosaic.Sample(_augment.Mosaic, _images.Count, Size, new Random(Seeds.Mix(_seed, epoch, indices[k], MosaicStream))) : null;
+            var layout = mosaic ? Mosaic.Sample(_augment.Mosaic, _images.Count, Size, new Random(Seeds.Mix(_seed, epoch, indices[k], MosaicStream)), _augment.MosaicScale) : null;
             if (layout is not { } l)
             {
                 pixels.Add(Pixels(records[k]));
