@@ -19,7 +19,6 @@ namespace Spotter.Benchmarks;
 /// </summary>
 public static class GradientCheck
 {
-
     /// <param name="eachParameter">Print every parameter's error (the first repeat of each variant), to see where it starts.</param>
     /// <param name="finiteDifferences">Also settle, by finite differences, which of two disagreeing gradients is right.</param>
     /// <param name="frozenNorms">Every batch norm keeps its statistics, so none runs its training-mode backward pass.</param>

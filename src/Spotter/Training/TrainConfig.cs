@@ -125,6 +125,7 @@ public sealed record TrainConfig
         if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
         if (Negatives is not null && Task != ModelTask.Detect) throw new SpotterException("--negatives is for --task detect; a largest-object model needs an object in every image");
         if (Mosaic > 0 && Task != ModelTask.Detect) throw new SpotterException("--mosaic is for --task detect; a mosaic holds several objects, and a largest-object model predicts one");
+        if (Mosaic == 0 && MosaicScale != Data.Loading.Mosaic.DefaultScale) throw new SpotterException("--mosaic-scale sizes a mosaic's images; give --mosaic P too");
         if (SizeFromData && Task != ModelTask.Detect) throw new SpotterException("the size is chosen from the data for --task detect only");
         return this;
     }

@@ -92,6 +92,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal($"spotter: {missing}: no such file or folder", error.Trim());
         Assert.False(Directory.Exists(Path.Combine(_root, "n1")));
         AssertTrainRefused("--negatives is for --task detect", Path.Combine(_root, "n2"), _dataset, "--task", "largest", "--backbone", "tiny", "--size", "64", "--negatives", negatives, "--device", "cpu");
+        AssertTrainRefused("--mosaic-scale sizes a mosaic's images; give --mosaic P too", Path.Combine(_root, "n3"), _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--mosaic-scale", "1", "--device", "cpu");
     }
 
     [Fact]
@@ -364,6 +365,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--mosaic", "1.5")]
     [InlineData("--mosaic", "0.5")]
     [InlineData("--mosaic-scale", "0.1")]
+    [InlineData("--mosaic-scale", "1")]
     [InlineData("--lr-ratio", "0.5")]
     [InlineData("--keep-frozen", "2")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)
