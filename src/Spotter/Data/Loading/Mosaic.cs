@@ -64,9 +64,9 @@ public static class Mosaic
         if (side < 1 || side > size) throw new ArgumentException($"a mosaic's images are 1 to {size} pixels wide, not {side}", nameof(layout));
         using var scope = NewDisposeScope();
         // Averaging the pixels that fall in each new one shrinks an image without the aliasing of
-        // sampling them (at half size: the mean of 2 x 2).
-        var scaled = side == size ? stack(images) : nn.functional.adaptive_avg_pool2d(stack(images).to(float32), [side, side]).round_().to(uint8);
-        var view = tensor(CanvasBytes, device: scaled.device).reshape(3, 1, 1).expand(3, size, size).clone();
+        // sampling them (at half size: the mean of 2 x 2); whole images are copied from as they are.
+        var scaled = side == size ? images : nn.functional.adaptive_avg_pool2d(stack(images).to(float32), [side, side]).round_().to(uint8).unbind(0);
+        var view = tensor(CanvasBytes, device: images[0].device).reshape(3, 1, 1).expand(3, size, size).clone();
         var factor = (float)side / size;
         var kept = new List<(Box, int, int)>();
         for (var q = 0; q < 4; q++)
