@@ -39,12 +39,14 @@ public static class BenchCommand
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         var zoom = new Option<double>("--zoom") { DefaultValueFactory = _ => 1, Description = "detect: scale jitter, as spotter train" };
         var mosaic = new Option<double>("--mosaic") { DefaultValueFactory = _ => 0, Description = "detect: the share of mosaics, as spotter train" };
+        var copyPaste = new Option<double>("--copy-paste") { DefaultValueFactory = _ => 0, Description = "detect: the share of views with a paste, as spotter train" };
         var train = new Command("train", "Training images/s through the data pipeline vs the bare step, and peak memory.")
-            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch, precision, zoom, mosaic };
+            { task, dataset, backbone, size, batch, steps, boxHead, device, prefetch, precision, zoom, mosaic, copyPaste };
         train.SetAction(parse => SpotterCli.Guard(error, () =>
         {
             var augment = AugmentOptions.ForTraining(parse.GetValue(size), parse.GetValue(task) == ModelTask.Detect.Name(),
-                Check.Between(parse.GetValue(zoom), 1, 4, "--zoom"), mosaic: Check.Between(parse.GetValue(mosaic), 0, 1, "--mosaic"));
+                Check.Between(parse.GetValue(zoom), 1, 4, "--zoom"), mosaic: Check.Between(parse.GetValue(mosaic), 0, 1, "--mosaic"),
+                copyPaste: Check.Between(parse.GetValue(copyPaste), 0, 1, "--copy-paste"));
             return Train(output, parse.GetValue(task)!, parse.GetValue(dataset)!, parse.GetValue(backbone)!, augment,
                 parse.GetValue(batch), parse.GetValue(steps), parse.GetValue(boxHead)!, parse.GetValue(device)!, parse.GetValue(prefetch), ModelOpener.ParsePrecision(parse.GetValue(precision)!));
         }));

@@ -38,6 +38,7 @@ public static class TrainCommand
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off flips, rotations, lighting changes and zoom" };
         var zoom = new Option<double>("--zoom") { Description = "detect: scale jitter, half the training images zoomed in (cropped) or out (shrunk onto grey) by up to this factor (1: off)", DefaultValueFactory = _ => defaults.Zoom };
         var mosaic = new Option<double>("--mosaic") { Description = "detect: the share of training images that are mosaics of four images (0: off); the last 15 % of the epochs train without", DefaultValueFactory = _ => defaults.Mosaic };
+        var copyPaste = new Option<double>("--copy-paste") { Description = "detect: the share of training images that get an object from another image pasted beside one of theirs, where one fits (0: off); the last 15 % of the epochs train without", DefaultValueFactory = _ => defaults.CopyPaste };
         var mosaicScale = new Option<double>("--mosaic-scale") { Description = "detect: the share of the input size each of a mosaic's four images is scaled to: 0.5 shows them whole and smaller, 1 a part of each at its own size", DefaultValueFactory = _ => defaults.MosaicScale };
         var colorJitter = new Option<double?>("--color-jitter") { Description = "Vary each training image's brightness, contrast and saturation by up to this much (default: brightness and contrast by 0.05)" };
         var negatives = new Option<string?>("--negatives") { Description = "detect: background images without any of the objects (a folder, file or glob); they train as images with no boxes, against false detections" };
@@ -56,7 +57,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model from a pretrained backbone and write a run folder.")
         {
             dataset, task, outFolder, resume, backbone, epochs, time, freezeEpochs, size, batch, lr, schedule, optimizer, weightDecay,
-            clipNorm, trainSplit, validSplit, noAugment, zoom, mosaic, mosaicScale, colorJitter, lrRatio, keepFrozen, frozenNorm, cycleMomentum, negatives, ema, validateEvery, patience, device, precision, seed, images,
+            clipNorm, trainSplit, validSplit, noAugment, zoom, mosaic, mosaicScale, copyPaste, colorJitter, lrRatio, keepFrozen, frozenNorm, cycleMomentum, negatives, ema, validateEvery, patience, device, precision, seed, images,
         };
         foreach (var option in largest.Options.Concat(detector.Options).Concat(tiles.All)) command.Options.Add(option);
         command.SetAction(parse => SpotterCli.Guard(error, () =>
@@ -79,7 +80,7 @@ public static class TrainCommand
                 WeightDecay = parse.GetValue(weightDecay), GradientClipNorm = parse.GetValue(clipNorm),
                 Largest = largest.Apply(parse, defaults.Largest), Detector = detector.Apply(parse, defaults.Detector),
                 TrainSplit = SplitArgument(parse.GetValue(trainSplit)!), ValidSplit = SplitArgument(parse.GetValue(validSplit)!),
-                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), Mosaic = parse.GetValue(mosaic), MosaicScale = parse.GetValue(mosaicScale), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), FrozenNorm = EnumNames.Parse<FrozenNorm>(parse.GetValue(frozenNorm)!, "--frozen-norm"), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), ValidateEvery = parse.GetValue(validateEvery) ?? (parse.GetValue(time) is null ? 1 : ValidationSchedule.BudgetedEvery), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
+                Augment = !parse.GetValue(noAugment), Zoom = parse.GetValue(zoom), Mosaic = parse.GetValue(mosaic), MosaicScale = parse.GetValue(mosaicScale), CopyPaste = parse.GetValue(copyPaste), LrRatio = parse.GetValue(lrRatio), KeepFrozen = parse.GetValue(keepFrozen), FrozenNorm = EnumNames.Parse<FrozenNorm>(parse.GetValue(frozenNorm)!, "--frozen-norm"), ColorJitter = parse.GetValue(colorJitter), Negatives = parse.GetValue(negatives), EmaEpochs = parse.GetValue(ema), ValidateEvery = parse.GetValue(validateEvery) ?? (parse.GetValue(time) is null ? 1 : ValidationSchedule.BudgetedEvery), Patience = parse.GetValue(patience), Device = parse.GetValue(device)!, Seed = parse.GetValue(seed),
                 Precision = ModelOpener.ParsePrecision(parse.GetValue(precision)!),
                 ImageFolder = parse.GetValue(images),
                 Tile = tiles.Parse(parse) is { } tiling ? tiling.SideFor(parse.GetValue(size) ?? defaults.Size) : null,

@@ -48,6 +48,28 @@ public static class ImagePixels
         }
     }
 
+    /// <summary>The inverse of <see cref="Planes"/>: 3 x H x W RGB bytes as an opaque bitmap.</summary>
+    public static SKBitmap FromPlanes(ReadOnlySpan<byte> planes, int width, int height)
+    {
+        var plane = width * height;
+        if (planes.Length != 3 * plane) throw new ArgumentException($"expected 3 x {height} x {width} bytes, got {planes.Length}", nameof(planes));
+        var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var row = new byte[4 * width];
+        for (var y = 0; y < height; y++)
+        {
+            var at = y * width;
+            for (var x = 0; x < width; x++)
+            {
+                row[4 * x] = planes[at + x];
+                row[4 * x + 1] = planes[plane + at + x];
+                row[4 * x + 2] = planes[2 * plane + at + x];
+                row[4 * x + 3] = 255;
+            }
+            Marshal.Copy(row, 0, bitmap.GetPixels() + y * bitmap.RowBytes, row.Length);
+        }
+        return bitmap;
+    }
+
     private static SKBitmap Convert(SKBitmap bitmap)
     {
         var converted = new SKBitmap(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Premul);

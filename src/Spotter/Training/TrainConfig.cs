@@ -84,6 +84,12 @@ public sealed record TrainConfig
     /// at the size its objects have alone.
     /// </summary>
     [JsonPropertyName("mosaic_scale")] public double MosaicScale { get; init => field = Check.Between(value, 0.25, 1, "--mosaic-scale"); } = Data.Loading.Mosaic.DefaultScale;
+    /// <summary>
+    /// <c>--copy-paste</c>: the probability that an object from another training image is pasted
+    /// beside one of a detection training view's objects (<see cref="Data.Loading.CopyPaste"/>); the
+    /// last epochs train without, as without mosaics. 0 = off.
+    /// </summary>
+    [JsonPropertyName("copy_paste")] public double CopyPaste { get; init => field = Check.Between(value, 0, 1, "--copy-paste"); }
     /// <summary>Background images (<c>--negatives</c>: a folder, a file or a glob): trained as images with no objects, against false detections.</summary>
     [JsonPropertyName("negatives")] public string? Negatives { get; init; }
     /// <summary>
@@ -125,6 +131,7 @@ public sealed record TrainConfig
         if (Tile is not null && Task != ModelTask.Detect) throw new SpotterException("--tile is for --task detect; a largest-object model sees each image whole");
         if (Negatives is not null && Task != ModelTask.Detect) throw new SpotterException("--negatives is for --task detect; a largest-object model needs an object in every image");
         if (Mosaic > 0 && Task != ModelTask.Detect) throw new SpotterException("--mosaic is for --task detect; a mosaic holds several objects, and a largest-object model predicts one");
+        if (CopyPaste > 0 && Task != ModelTask.Detect) throw new SpotterException("--copy-paste is for --task detect; a paste adds an object, and a largest-object model predicts one");
         if (Mosaic == 0 && MosaicScale != Data.Loading.Mosaic.DefaultScale) throw new SpotterException("--mosaic-scale sizes a mosaic's images; give --mosaic P too");
         if (SizeFromData && Task != ModelTask.Detect) throw new SpotterException("the size is chosen from the data for --task detect only");
         return this;

@@ -170,6 +170,8 @@ public static class Trainer
         reporter.Message($"Phase 2: {training} at lr {string.Join(" / ", rates.Skip(config.KeepFrozen).Select(r => r.ToString("0.###e+0")))} by layer group, {unfrozen} epoch(s)");
         if (config.Mosaic > 0) // detection only (TrainConfig checks)
             reporter.Message($"Mosaics in {config.Mosaic:P0} of the training views, of four images each at {config.MosaicScale:P0} of the input size, none in the last {Data.Loading.Mosaic.ClosingFraction:P0} of the epochs");
+        if (config.CopyPaste > 0)
+            reporter.Message($"Pastes: in {config.CopyPaste:P0} of the training views an object from another image beside one of the view's, where one fits, none in the last {Data.Loading.Mosaic.ClosingFraction:P0} of the epochs");
         if (config.ValidateEvery > 1)
             reporter.Message($"Validation every {config.ValidateEvery} epochs, and after the first, the last and each epoch of the last third, where the best one is chosen (--validate-every)");
         learner.Fit(unfrozen, rates, schedule, "unfrozen", startEpoch: start, revisePlan: revisePlan, closeMosaic: true,

@@ -18,7 +18,7 @@ public static class ImageGrid
         const int gap = 6, captionHeight = 18;
         var rows = (tiles.Count + columns - 1) / columns;
         // Tiles are as tall as the tallest image needs at this width (landscape sets get no gaps).
-        var tileHeight = (int)Math.Ceiling(tileSize * Math.Min(1.0, tiles.Max(t => TallestAspect(t.ImagePath))));
+        var tileHeight = (int)Math.Ceiling(tileSize * Math.Min(1.0, tiles.Max(TallestAspect)));
         var bitmap = new SKBitmap(columns * (tileSize + gap) + gap, rows * (tileHeight + captionHeight + gap) + gap);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(new SKColor(0x22, 0x22, 0x22));
@@ -40,15 +40,17 @@ public static class ImageGrid
         AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 
-    private static double TallestAspect(string imagePath)
+    private static double TallestAspect(GridTile tile)
     {
-        var info = ImageFile.Probe(imagePath);
+        if (tile.Pixels is { } pixels) return (double)pixels.Height / pixels.Width;
+        var info = ImageFile.Probe(tile.ImagePath);
         return (double)info.Height / info.Width;
     }
 
     private static void DrawTile(SKCanvas canvas, GridTile tile, int left, int top, int tileWidth, int tileHeight)
     {
-        using var image = ImageFile.Decode(tile.ImagePath);
+        using var decoded = tile.Pixels is null ? ImageFile.Decode(tile.ImagePath) : null;
+        var image = tile.Pixels ?? decoded!;
         var scale = Math.Min((float)tileWidth / image.Width, (float)tileHeight / image.Height);
         canvas.Save();
         canvas.Translate(left, top);

@@ -149,4 +149,34 @@ public sealed class DataCommandTests : IDisposable
         Assert.Contains("1 images, 1 boxes", output);
         Assert.Equal("png", Spotter.Data.ImageFile.Probe(png).Format);
     }
+
+    [Fact]
+    public void Show_with_augment_draws_the_training_views_at_the_input_size()
+    {
+        var png = Path.Combine(_root, "views.png");
+        var (code, output, error) = Run("data", "show", SmallVoc(), "--out", png, "--augment", "--size", "64");
+        Assert.True(code == 0, error);
+        // One square 64 px view (the zero-size box is dropped when the dataset is read), in a 320 px tile.
+        Assert.Contains("1 training views, 2 boxes (332x350 px)", output);
+        Assert.Equal("png", Spotter.Data.ImageFile.Probe(png).Format);
+
+        // Pastes need a neighbour, and a mosaic's images are drawn from the pool: both run on a one-image set.
+        (code, output, error) = Run("data", "show", SmallVoc(), "--out", png, "--augment", "--size", "64", "--zoom", "1.5", "--mosaic", "1", "--copy-paste", "1");
+        Assert.True(code == 0, error);
+        Assert.Contains("1 training views", output);
+    }
+
+    [Theory]
+    [InlineData("spotter: --mosaic, --copy-paste: for the training views of --augment; give --augment too", "--mosaic", "0.5", "--copy-paste", "0.5")]
+    [InlineData("spotter: --zoom, --mosaic and --copy-paste are for detection; a largest-object model trains on whole images", "--augment", "--largest", "--zoom", "1.5")]
+    [InlineData("spotter: --size must be a multiple of 32 of at least 32, got 50", "--augment", "--size", "50")]
+    [InlineData("spotter: --copy-paste must be between 0 and 1, got 2", "--augment", "--copy-paste", "2")]
+    public void Show_refuses_augmentation_options_that_cannot_apply_in_one_line(string expected, params string[] options)
+    {
+        var png = Path.Combine(_root, "refused.png");
+        var (code, _, error) = Run(["data", "show", SmallVoc(), "--out", png, .. options]);
+        Assert.Equal(1, code);
+        Assert.Equal(expected, error.Trim());
+        Assert.False(File.Exists(png));
+    }
 }

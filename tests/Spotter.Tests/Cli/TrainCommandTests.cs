@@ -69,7 +69,7 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Background_images_train_without_objects_alongside_a_zooming_mosaic_detector_and_a_bad_folder_says_so()
+    public void Background_images_train_without_objects_alongside_a_zooming_mosaic_pasting_detector_and_a_bad_folder_says_so()
     {
         var negatives = Directory.CreateDirectory(Path.Combine(_root, "negatives")).FullName;
         for (var i = 0; i < 3; i++) Spotter.Tests.Data.Fixtures.WriteImage(Path.Combine(negatives, $"bg{i}.jpg"), 120, 90);
@@ -77,14 +77,15 @@ public sealed class TrainCommandTests : IDisposable
         var run = Path.Combine(_root, "negatives-run");
 
         var (code, output, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--batch", "8",
-            "--epochs", "2", "--freeze-epochs", "0", "--lr", "1e-3", "--zoom", "1.5", "--mosaic", "0.5", "--mosaic-scale", "1", "--negatives", negatives, "--out", run, "--device", "cpu");
+            "--epochs", "2", "--freeze-epochs", "0", "--lr", "1e-3", "--zoom", "1.5", "--mosaic", "0.5", "--mosaic-scale", "1", "--copy-paste", "0.5", "--negatives", negatives, "--out", run, "--device", "cpu");
 
         Assert.True(code == 0, error + output);
         Assert.Contains($"{negatives}: 3 background image(s) train alongside", output + error);
         Assert.Contains("1 image(s) cannot be read", output + error);
         Assert.Contains("Mosaics in 50 % of the training views, of four images each at 100 % of the input size, none in the last 15 % of the epochs", output);
+        Assert.Contains("Pastes: in 50 % of the training views an object from another image beside one of the view's, where one fits, none in the last 15 % of the epochs", output);
         var config = TrainConfig.Load(run);
-        Assert.Equal((negatives, 1.5, 0.5, 1.0), (config.Negatives, config.Zoom, config.Mosaic, config.MosaicScale));
+        Assert.Equal((negatives, 1.5, 0.5, 1.0, 0.5), (config.Negatives, config.Zoom, config.Mosaic, config.MosaicScale, config.CopyPaste));
 
         var missing = Path.Combine(_root, "no-such-folder");
         (code, _, error) = Run("train", _dataset, "--task", "detect", "--backbone", "tiny", "--size", "64", "--negatives", missing, "--out", Path.Combine(_root, "n1"), "--device", "cpu");
@@ -366,6 +367,8 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--mosaic", "0.5")]
     [InlineData("--mosaic-scale", "0.1")]
     [InlineData("--mosaic-scale", "1")]
+    [InlineData("--copy-paste", "-0.1")]
+    [InlineData("--copy-paste", "0.5")]
     [InlineData("--lr-ratio", "0.5")]
     [InlineData("--keep-frozen", "2")]
     public void Bad_training_options_give_one_line_and_exit_one(string option, string value)

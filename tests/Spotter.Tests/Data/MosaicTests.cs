@@ -128,15 +128,19 @@ public sealed class MosaicTests(TrainingFixture fixture) : IClassFixture<Trainin
         return (batch.Images.clone().DetachFromDisposeScope(), string.Join(";", batch.Boxes.Select(b => string.Join(",", b))));
     }
 
-    [Fact]
-    public void With_mosaics_left_out_a_batch_is_the_one_it_was_without_them()
+    [Theory]
+    [InlineData(1.0, 0.0)]
+    [InlineData(0.0, 1.0)]
+    [InlineData(0.5, 1.0)]
+    public void With_mosaics_and_pastes_left_out_a_batch_is_the_one_it_was_without_them(double mosaic, double copyPaste)
     {
+        var options = new AugmentOptions(Size, Mosaic: mosaic, CopyPaste: copyPaste);
         var (plain, plainBoxes) = FirstBatch(new AugmentOptions(Size), mosaic: true);
-        var (closed, closedBoxes) = FirstBatch(new AugmentOptions(Size, Mosaic: 1), mosaic: false);
-        var (mosaics, mosaicBoxes) = FirstBatch(new AugmentOptions(Size, Mosaic: 1), mosaic: true);
+        var (closed, closedBoxes) = FirstBatch(options, mosaic: false);
+        var (composed, composedBoxes) = FirstBatch(options, mosaic: true);
         Assert.Equal(plainBoxes, closedBoxes);
         Assert.True(plain.equal(closed).all().item<bool>(), "same pixels");
-        Assert.NotEqual(plainBoxes, mosaicBoxes);
-        Assert.False(plain.equal(mosaics).all().item<bool>(), "mosaics change the pixels");
+        Assert.NotEqual(plainBoxes, composedBoxes);
+        Assert.False(plain.equal(composed).all().item<bool>(), "mosaics and pastes change the pixels");
     }
 }

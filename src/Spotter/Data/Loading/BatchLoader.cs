@@ -47,10 +47,11 @@ public sealed class BatchLoader
     public IReadOnlyList<ImageRecord> Images => _images;
 
     /// <summary>
-    /// The batches of one epoch; each batch must be disposed by the caller. <paramref name="mosaic"/>
-    /// false leaves mosaics out even when the augmentation asks for them (the last epochs of a run).
+    /// The batches of one epoch; each batch must be disposed by the caller. <paramref name="composite"/>
+    /// false leaves mosaics and pastes out even when the augmentation asks for them (the last epochs
+    /// of a run train on views like the ones the model will see).
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch, bool mosaic = true)
+    public IEnumerable<Batch> Epoch(int epoch, bool composite = true)
     {
         var order = Enumerable.Range(0, _images.Count).ToArray();
         if (_shuffle) new Random(Seeds.Mix(_seed, epoch)).Shuffle(order);
@@ -59,8 +60,8 @@ public sealed class BatchLoader
         {
             for (var b = 0; b < BatchCount; b++)
             {
-                var current = next is null ? Make(order, b, epoch, mosaic) : next.Result;
-                next = _prefetch && b + 1 < BatchCount ? Prefetch(order, b + 1, epoch, mosaic) : null;
+                var current = next is null ? Make(order, b, epoch, composite) : next.Result;
+                next = _prefetch && b + 1 < BatchCount ? Prefetch(order, b + 1, epoch, composite) : null;
                 yield return current;
             }
         }
@@ -71,9 +72,9 @@ public sealed class BatchLoader
         }
     }
 
-    private Task<Batch> Prefetch(int[] order, int batch, int epoch, bool mosaic) => Task.Run(() => Make(order, batch, epoch, mosaic));
+    private Task<Batch> Prefetch(int[] order, int batch, int epoch, bool composite) => Task.Run(() => Make(order, batch, epoch, composite));
 
-    private Batch Make(int[] order, int batch, int epoch, bool mosaic)
+    private Batch Make(int[] order, int batch, int epoch, bool composite)
     {
         var indices = order.Skip(batch * BatchSize).Take(BatchSize).ToArray();
         var records = indices.Select(i => _images[i]).ToList();
@@ -85,23 +86,29 @@ public sealed class BatchLoader
         var pixels = new List<Tensor>(records.Count);
         var boxes = new List<Box[]>(records.Count);
         var classes = new List<int[]>(records.Count);
-        mosaic &= _augment.Mosaic > 0;
+        var mosaic = composite && _augment.Mosaic > 0;
+        var paste = composite && _augment.CopyPaste > 0;
         for (var k = 0; k < records.Count; k++)
         {
-            // Its own stream, so the draws above are the same with mosaic on or off.
+            // Their own streams, so the draws above are the same with mosaics and pastes on or off.
             var layout = mosaic ? Mosaic.Sample(_augment.Mosaic, _images.Count, Size, new Random(Seeds.Mix(_seed, epoch, indices[k], MosaicStream)), _augment.MosaicScale) : null;
             if (layout is not { } l)
             {
                 pixels.Add(Pixels(records[k]));
                 boxes.Add(ScaledBoxes(records[k]));
-                classes.Add(records[k].Objects.Select(o => o.ClassIndex).ToArray());
-                continue;
+                classes.Add(Classes(records[k]));
             }
-            ImageRecord[] sources = [records[k], .. l.Others.Select(i => _images[i])];
-            var (view, kept) = Mosaic.Compose(sources.Select(Pixels).ToList(), sources.Select(ScaledBoxes).ToList(), l, Size);
-            pixels.Add(view);
-            boxes.Add(kept.Select(b => b.Box).ToArray());
-            classes.Add(kept.Select(b => sources[b.Source].Objects[b.Object].ClassIndex).ToArray());
+            else
+            {
+                ImageRecord[] sources = [records[k], .. l.Others.Select(i => _images[i])];
+                var (view, kept) = Mosaic.Compose(sources.Select(Pixels).ToList(), sources.Select(ScaledBoxes).ToList(), l, Size);
+                pixels.Add(view);
+                boxes.Add(kept.Select(b => b.Box).ToArray());
+                classes.Add(kept.Select(b => sources[b.Source].Objects[b.Object].ClassIndex).ToArray());
+            }
+            var plan = paste ? CopyPaste.Sample(_augment.CopyPaste, _images.Count, new Random(Seeds.Mix(_seed, epoch, indices[k], PasteStream))) : null;
+            if (plan is { } p && CopyPaste.Compose(pixels[k], boxes[k], classes[k], Pixels(_images[p.Donor]), ScaledBoxes(_images[p.Donor]), Classes(_images[p.Donor]), p, Size) is { } pasted)
+                (pixels[k], boxes[k], classes[k]) = pasted;
         }
         var augmented = BatchAugmenter.Apply(stack(pixels).to(float32).div_(255f), draws);
         for (var k = 0; k < records.Count; k++)
@@ -114,6 +121,7 @@ public sealed class BatchLoader
     }
 
     private const long MosaicStream = 0x4D6F73; // "Mos"
+    private const long PasteStream = 0x506173; // "Pas"
 
     // 3 x S x S bytes; a cached image is aliased, so this scope's end does not free the store's tensor.
     private Tensor Pixels(ImageRecord record)
@@ -121,6 +129,8 @@ public sealed class BatchLoader
         var image = _store.Get(record, out var owned);
         return owned ? image : image.alias();
     }
+
+    private static int[] Classes(ImageRecord r) => r.Objects.Select(o => o.ClassIndex).ToArray();
 
     private Box[] ScaledBoxes(ImageRecord r) => r.Objects.Select(o => o.Box.Scale((float)Size / r.Width, (float)Size / r.Height)).ToArray();
 }
