@@ -92,7 +92,7 @@ public static class DataShowCommand
             var kept = Enumerable.Range(0, batch.Boxes[i].Length).Where(k => !largestOnly || k == record.LargestIndex).ToList();
             var boxes = kept.Select(k => new DrawnBox(batch.Boxes[i][k], classes[batch.Classes[i][k]], kept.Count == 1 ? SKColors.White : Palette.ForIndex(batch.Classes[i][k]))).ToList();
             var pixels = ImagePixels.FromPlanes(bytes[i].data<byte>().ToArray(), augment.Size, augment.Size);
-            tiles.Add(new GridTile(record.Path, boxes, $"{record.Id}: {boxes.Count} boxes as trained", pixels));
+            tiles.Add(new GridTile(record.Path, boxes, $"{record.Id}: {boxes.Count} {(boxes.Count == 1 ? "box" : "boxes")} as trained", pixels));
         }
         return tiles;
     }
