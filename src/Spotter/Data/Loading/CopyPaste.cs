@@ -5,11 +5,11 @@ namespace Spotter.Data.Loading;
 
 /// <summary>
 /// Box-level copy-paste: an object cut out along its box from another training image and pasted
-/// beside one of the view's own objects, at 70 to 100 % of that object's height, touching it or overlapping it by
-/// up to <see cref="MaxOverlap"/> of the narrower width, on a drawn side (the other when the paste
-/// does not fit there). Ghiasi et al.'s copy-paste pastes objects
-/// by their masks at random places; detection datasets have only boxes, and placing the paste beside
-/// an object is the point here: raccoon's costliest mistakes were one confident box spanning two
+/// beside one of the view's own objects, at 70 to 100 % of that object's height, touching it or
+/// overlapping it by up to <see cref="MaxOverlap"/> of the narrower width, on a drawn side (the
+/// other when the paste does not fit there). Ghiasi et al.'s copy-paste pastes objects by their
+/// masks at random places; detection datasets have only boxes, and placing the paste beside an
+/// object is the point here: raccoon's costliest mistakes were one confident box spanning two
 /// touching animals, a scene that 12 of its 160 training photos show, and each paste is such a
 /// scene with each animal labelled on its own. The visible-fraction rule of mosaics and tiles
 /// (<see cref="Mosaic.MinimumVisible"/>) decides where a paste may go: at least that share of the
@@ -21,7 +21,7 @@ public static class CopyPaste
     /// <summary>
     /// The most a paste overlaps its neighbour, as a share of the narrower of the two widths: so at
     /// most half of the neighbour is hidden, and it keeps its label (the two animals that a single box
-    /// spanned in raccoon's test photos overlapped by 28-72 % of the narrower one).
+    /// spanned in raccoon's test photos overlapped by 3 to 73 % of the narrower one).
     /// </summary>
     public const double MaxOverlap = 0.5;
 
