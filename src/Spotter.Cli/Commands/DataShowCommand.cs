@@ -2,7 +2,7 @@ using System.CommandLine;
 using SkiaSharp;
 using Spotter.Data;
 using Spotter.Data.Loading;
-using Spotter.Settings;
+using Spotter.Training;
 using Spotter.Visualization;
 using static TorchSharp.torch;
 
@@ -37,7 +37,7 @@ public static class DataShowCommand
             var shaping = new Option[] { size, zoom, mosaic, mosaicScale, copyPaste }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
             if (!parse.GetValue(augment) && shaping.Count > 0)
                 throw new SpotterException($"{string.Join(", ", shaping)}: for the training views of --augment; give --augment too");
-            var views = parse.GetValue(augment) ? Augmentation(parse.GetValue(size), parse.GetValue(largest), parse.GetValue(zoom), parse.GetValue(mosaic), parse.GetValue(mosaicScale), parse.GetValue(copyPaste)) : null;
+            var views = parse.GetValue(augment) ? Augmentation(parse.GetValue(dataset)!, parse.GetValue(size), parse.GetValue(largest), parse.GetValue(zoom), parse.GetValue(mosaic), parse.GetValue(mosaicScale), parse.GetValue(copyPaste)) : null;
             var data = DatasetLoader.Load(parse.GetValue(dataset)!, parse.GetValue(images));
             var pool = parse.GetValue(split) is { } name ? DatasetSplits.Select(data, name) : data.Images;
             var picked = Pick(pool, parse.GetValue(count), parse.GetValue(seed), skipped => error.WriteLine($"spotter: warning: {skipped}; not drawn"));
@@ -61,18 +61,10 @@ public static class DataShowCommand
         return command;
     }
 
-    /// <summary>The training augmentation of the options, checked as <c>spotter train</c> checks them.</summary>
-    private static AugmentOptions Augmentation(int size, bool largest, double zoom, double mosaic, double mosaicScale, double copyPaste)
-    {
-        if (size < 32 || size % 32 != 0) throw new SpotterException($"--size must be a multiple of 32 of at least 32, got {size}");
-        Check.Between(zoom, 1, 4, "--zoom");
-        Check.Between(mosaic, 0, 1, "--mosaic");
-        Check.Between(mosaicScale, 0.25, 1, "--mosaic-scale");
-        Check.Between(copyPaste, 0, 1, "--copy-paste");
-        if (largest && (zoom > 1 || mosaic > 0 || copyPaste > 0))
-            throw new SpotterException("--zoom, --mosaic and --copy-paste are for detection; a largest-object model trains on whole images");
-        return AugmentOptions.ForTraining(size, detect: !largest, zoom, mosaic: mosaic, mosaicScale: mosaicScale, copyPaste: copyPaste);
-    }
+    /// <summary>The training augmentation of the options: a training run's settings, checked as <c>spotter train</c> checks them.</summary>
+    private static AugmentOptions Augmentation(string dataset, int size, bool largest, double zoom, double mosaic, double mosaicScale, double copyPaste) =>
+        new TrainConfig { Dataset = dataset, Task = largest ? ModelTask.Largest : ModelTask.Detect, Size = size, Zoom = zoom, Mosaic = mosaic, MosaicScale = mosaicScale, CopyPaste = copyPaste }
+            .Validated().TrainingAugmentation();
 
     /// <summary>
     /// The first batch of a training epoch over the pool, as <c>spotter train --seed</c> makes it: its

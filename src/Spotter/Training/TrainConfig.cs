@@ -124,6 +124,11 @@ public sealed record TrainConfig
     /// <summary>The model this run trains, for a dataset with these classes.</summary>
     public ModelSpec ModelFor(IReadOnlyList<string> classes) => ModelSpec.For(Task, Backbone, classes, Size, Largest, Detector) with { Tile = Tile };
 
+    /// <summary>The augmentation this run's training views get (none with <c>--no-augment</c>).</summary>
+    public Data.Loading.AugmentOptions TrainingAugmentation() => Augment
+        ? Data.Loading.AugmentOptions.ForTraining(Size, Task == ModelTask.Detect, Zoom, ColorJitter, Mosaic, MosaicScale, CopyPaste)
+        : Data.Loading.AugmentOptions.None(Size);
+
     /// <summary>The checks that involve several settings; returns the config.</summary>
     public TrainConfig Validated()
     {

@@ -37,7 +37,7 @@ public sealed class TrainingData : IDisposable
         ValidViews = tiling is null ? Valid : TileViews.Cut(Valid, tiling, config.Size);
         if (TrainViews.Count == 0) throw new SpotterException($"{Dataset.Source}: no tile of split '{config.TrainSplit}' holds an object; try a larger --tile");
         _store = new ImageStore(config.Size, TrainViews.Count + ValidViews.Count);
-        var augment = config.Augment ? AugmentOptions.ForTraining(config.Size, config.Task == ModelTask.Detect, config.Zoom, config.ColorJitter, config.Mosaic, config.MosaicScale, config.CopyPaste) : AugmentOptions.None(config.Size);
+        var augment = config.TrainingAugmentation();
         // Batches are prepared alongside the step only when a GPU runs the model (see BatchLoader).
         var prefetch = Runtime.Devices.Parse(config.Device).type == TorchSharp.DeviceType.CUDA;
         TrainLoader = new BatchLoader(TrainViews, _store, augment, config.Batch, shuffle: true, config.Seed, prefetch);

@@ -168,8 +168,8 @@ public sealed class DataCommandTests : IDisposable
 
     [Theory]
     [InlineData("spotter: --mosaic, --copy-paste: for the training views of --augment; give --augment too", "--mosaic", "0.5", "--copy-paste", "0.5")]
-    [InlineData("spotter: --zoom, --mosaic and --copy-paste are for detection; a largest-object model trains on whole images", "--augment", "--largest", "--zoom", "1.5")]
-    [InlineData("spotter: --size must be a multiple of 32 of at least 32, got 50", "--augment", "--size", "50")]
+    [InlineData("spotter: --mosaic is for --task detect; a mosaic holds several objects, and a largest-object model predicts one", "--augment", "--largest", "--mosaic", "0.5")]
+    [InlineData("spotter: --size must be a multiple of 32 (the body's stride), got 50", "--augment", "--size", "50")]
     [InlineData("spotter: --copy-paste must be between 0 and 1, got 2", "--augment", "--copy-paste", "2")]
     public void Show_refuses_augmentation_options_that_cannot_apply_in_one_line(string expected, params string[] options)
     {

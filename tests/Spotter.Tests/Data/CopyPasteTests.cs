@@ -34,7 +34,7 @@ public sealed class CopyPasteTests
         var donor = Painted(50, (DonorBox, 200));
 
         // At the neighbour's height the object doubles to 16 x 32; a quarter of 16 overlaps, on the right.
-        var (pasted, boxes, classes) = CopyPaste.Compose(view, [neighbour], [0], donor, [DonorBox], [1], Plan(left: false), Size)!.Value;
+        var (pasted, boxes, classes) = CopyPaste.Compose(view, [neighbour], [0], () => donor, [DonorBox], [1], Plan(left: false), Size)!.Value;
 
         Assert.Equal([neighbour, new Box(32, 16, 48, 48)], boxes);
         Assert.Equal([0, 1], classes);
@@ -53,7 +53,7 @@ public sealed class CopyPasteTests
         var donor = Painted(50, (DonorBox, 200));
 
         // On the right only 4 of its 16 columns would be in view; on the left it fits whole.
-        var (pasted, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255)), [neighbour], [0], donor, [DonorBox], [0], Plan(left: false), Size)!.Value;
+        var (pasted, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255)), [neighbour], [0], () => donor, [DonorBox], [0], Plan(left: false), Size)!.Value;
 
         Assert.Equal(new Box(36, 16, 52, 48), boxes[1]);
         Assert.Equal(200, Pixel(pasted, 40, 30));
@@ -66,7 +66,7 @@ public sealed class CopyPasteTests
         var neighbour = new Box(20, 16, 36, 48);
         var other = new Box(38, 20, 46, 40); // wholly under a paste on the right (32..48)
 
-        var (_, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255), (other, 255)), [neighbour, other], [0, 0], Painted(50, (DonorBox, 200)), [DonorBox], [0], Plan(left: false), Size)!.Value;
+        var (_, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255), (other, 255)), [neighbour, other], [0, 0], () => Painted(50, (DonorBox, 200)), [DonorBox], [0], Plan(left: false), Size)!.Value;
 
         Assert.Equal([neighbour, other, new Box(8, 16, 24, 48)], boxes);
     }
@@ -79,7 +79,7 @@ public sealed class CopyPasteTests
         var donor = Painted(50, (DonorBox, 200));
         donor[.., 4..20, 4..5] = full(3, 16, 1, 100, dtype: uint8); // its first column darker
 
-        var (pasted, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255)), [neighbour], [0], donor, [DonorBox], [0], Plan(left: true, overlap: 0), Size)!.Value;
+        var (pasted, boxes, _) = CopyPaste.Compose(Painted(25, (neighbour, 255)), [neighbour], [0], () => donor, [DonorBox], [0], Plan(left: true, overlap: 0), Size)!.Value;
 
         Assert.Equal(new Box(16, 24, 20, 32), boxes[1]);
         Assert.Equal(150, Pixel(pasted, 16, 28)); // the mean of the 100 column and a 200 one
@@ -95,12 +95,12 @@ public sealed class CopyPasteTests
         var view = Painted(25, (neighbour, 255));
 
         // A second object where the paste would land on the right (32..48), and one on the left (8..24).
-        Assert.Null(CopyPaste.Compose(view, [neighbour, new Box(38, 20, 46, 40), new Box(10, 20, 18, 40)], [0, 0, 0], donor, [DonorBox], [0], Plan(left: false), Size));
-        // An object that fills the view leaves no room on either side.
-        Assert.Null(CopyPaste.Compose(view, [new Box(0, 0, 64, 64)], [0], donor, [DonorBox], [0], Plan(left: true), Size));
+        Assert.Null(CopyPaste.Compose(view, [neighbour, new Box(38, 20, 46, 40), new Box(10, 20, 18, 40)], [0, 0, 0], () => donor, [DonorBox], [0], Plan(left: false), Size));
+        // An object that fills the view leaves no room on either side, and the donor's pixels are not even fetched.
+        Assert.Null(CopyPaste.Compose(view, [new Box(0, 0, 64, 64)], [0], () => throw new InvalidOperationException("fetched"), [DonorBox], [0], Plan(left: true), Size));
         // Nothing to paste beside, or nothing to paste.
-        Assert.Null(CopyPaste.Compose(view, [], [], donor, [DonorBox], [0], Plan(left: true), Size));
-        Assert.Null(CopyPaste.Compose(view, [neighbour], [0], donor, [], [], Plan(left: true), Size));
+        Assert.Null(CopyPaste.Compose(view, [], [], () => donor, [DonorBox], [0], Plan(left: true), Size));
+        Assert.Null(CopyPaste.Compose(view, [neighbour], [0], () => donor, [], [], Plan(left: true), Size));
     }
 
     [Fact]

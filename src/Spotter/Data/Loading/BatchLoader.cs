@@ -107,7 +107,8 @@ public sealed class BatchLoader
                 classes.Add(kept.Select(b => sources[b.Source].Objects[b.Object].ClassIndex).ToArray());
             }
             var plan = paste ? CopyPaste.Sample(_augment.CopyPaste, _images.Count, new Random(Seeds.Mix(_seed, epoch, indices[k], PasteStream))) : null;
-            if (plan is { } p && CopyPaste.Compose(pixels[k], boxes[k], classes[k], Pixels(_images[p.Donor]), ScaledBoxes(_images[p.Donor]), Classes(_images[p.Donor]), p, Size) is { } pasted)
+            if (plan is { } p && _images[p.Donor] is var donor
+                && CopyPaste.Compose(pixels[k], boxes[k], classes[k], () => Pixels(donor), ScaledBoxes(donor), Classes(donor), p, Size) is { } pasted)
                 (pixels[k], boxes[k], classes[k]) = pasted;
         }
         var augmented = BatchAugmenter.Apply(stack(pixels).to(float32).div_(255f), draws);

@@ -49,12 +49,13 @@ public static class CopyPaste
 
     /// <summary>
     /// Pastes per the plan into a copy of the 3 x S x S byte <paramref name="view"/> (the image
-    /// store's form; the view itself is not written). Boxes are in S x S pixels. Returns the new view
+    /// store's form; the view itself is not written). Boxes are in S x S pixels; the donor's pixels
+    /// are asked for only once the paste has a place (an image store that does not cache decodes them). Returns the new view
     /// with its boxes and classes (the view's, then the paste's), or null when there is nothing to
     /// paste beside, the donor has no objects, too little of the paste would be in view on either side,
     /// or it would hide too much of one of the view's objects.
     /// </summary>
-    public static (Tensor Image, Box[] Boxes, int[] Classes)? Compose(Tensor view, Box[] boxes, int[] classes, Tensor donor, Box[] donorBoxes, int[] donorClasses, Plan plan, int size)
+    public static (Tensor Image, Box[] Boxes, int[] Classes)? Compose(Tensor view, Box[] boxes, int[] classes, Func<Tensor> donorPixels, Box[] donorBoxes, int[] donorClasses, Plan plan, int size)
     {
         if (boxes.Length == 0 || donorBoxes.Length == 0) return null;
         var donorObject = Pick(plan.DonorObject, donorBoxes.Length);
@@ -72,7 +73,7 @@ public static class CopyPaste
 
         using var scope = NewDisposeScope();
         var cut = view.clone();
-        var crop = donor.narrow(1, sy0, sy1 - sy0).narrow(2, sx0, sx1 - sx0).unsqueeze(0).to(float32);
+        var crop = donorPixels().narrow(1, sy0, sy1 - sy0).narrow(2, sx0, sx1 - sx0).unsqueeze(0).to(float32);
         // Averaging shrinks without aliasing; enlarging interpolates.
         var resized = (scale < 1
                 ? nn.functional.adaptive_avg_pool2d(crop, [height, width])
