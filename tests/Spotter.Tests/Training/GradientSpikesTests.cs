@@ -33,7 +33,7 @@ public sealed class GradientSpikesTests
         for (var i = 0; i < GradientSpikes.Window; i++) spikes.Accept(1000.0);
         spikes.Accept(double.NaN);
 
-        Assert.False(spikes.IsSuspect(1000.0 * 50)); // the median is now 1000, not 1
+        Assert.False(spikes.IsSuspect(1000.0 * GradientSpikes.Factor / 2)); // the median is now 1000, not 1
     }
 
     [Theory]
