@@ -97,7 +97,7 @@ public static class Trainer
         RunPhases(config, learner, lr, reporter, () => clock.Elapsed.TotalSeconds + earlierSeconds, runFolder);
         var finishStart = clock.Elapsed;
         if (learner.RecomputedSteps > 0)
-            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again and {learner.SkippedSteps} left out: a gradient came back not finite, or ten times the size of the steps before, with a finite loss " +
+            reporter.Message($"{learner.RecomputedSteps} step(s) were computed again and {learner.SkippedSteps} left out: a gradient came back not finite, or more than {GradientSpikes.Factor:0} times the size of the steps before, with a finite loss " +
                 "(a fault of libtorch's convolution kernels on this CPU, not of the data; README, \"AMD Zen 5\")");
         if (learner.RepeatedValidations > 0)
             reporter.Message($"{learner.RepeatedValidations} validation pass(es) were done again: libtorch read a number that TorchSharp had already freed (a race in TorchSharp 0.107, not a fault of the data)");

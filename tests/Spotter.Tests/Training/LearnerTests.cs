@@ -174,6 +174,23 @@ public sealed class LearnerTests(TrainingFixture fixture) : IClassFixture<Traini
         Assert.Equal(GradientSpikes.MinimumHistory + 2, spiking.Calls);
     }
 
+    [Fact]
+    public void A_modestly_large_gradient_that_comes_back_at_its_usual_size_was_a_fault_and_the_clean_one_is_taken()
+    {
+        using var model = fixture.Model(ModelTask.Largest);
+        // Three times the guard's factor, once: the size of the bf16 faults that a factor of 100 let through.
+        var faulty = new LossOnCalls(model, [GradientSpikes.MinimumHistory], (loss, _) => loss * (3 * GradientSpikes.Factor));
+        var loader = fixture.Loader(8);
+        using var learner = new Learner(faulty, loader, null);
+        using var batch = loader.Epoch(0).First();
+        for (var i = 0; i < GradientSpikes.MinimumHistory; i++) learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+
+        learner.Step(batch, [1e-4, 1e-4, 1e-4]);
+
+        Assert.Equal((1, 0), (learner.RecomputedSteps, learner.SkippedSteps));
+        Assert.Equal(GradientSpikes.MinimumHistory + 2, faulty.Calls);
+    }
+
     /// <summary>The model's loss, changed by <paramref name="change"/> on the given calls (0-based).</summary>
     private sealed class LossOnCalls(ITrainable inner, int[] calls, Func<Tensor, int, Tensor> change) : ITrainable
     {
